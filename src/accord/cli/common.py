@@ -1,0 +1,65 @@
+"""What every command shares: consoles, the exit codes, instant parsing, and error reporting."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from accord.world.yamlsource import LocatedError
+
+console = Console()
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_INVALID = 2
+DEFAULT_DATABASE_URL = "sqlite:///./accord.db"
+
+
+class UserError(Exception):
+    """A mistake in what the user asked for: printed as one line, exit code 2, never a traceback."""
+
+
+def database_url() -> str:
+    return os.environ.get("ACCORD_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> NoReturn:
+    err_console.print(f"error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def fail_located(errors: Iterable[LocatedError]) -> NoReturn:
+    errors = list(errors)
+    for error in errors:
+        err_console.print(str(error), markup=False)
+    err_console.print(f"{len(errors)} error{'s' if len(errors) != 1 else ''}", markup=False)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def parse_instant(text: str, option: str = "--as-of") -> datetime:
+    """An RFC 3339 instant with its offset; anything else is a user error."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"{option}: {text!r} is not an RFC 3339 instant (e.g. 2025-03-15T19:30:00-04:00)")
+    if value.tzinfo is None:
+        fail(f"{option}: {text!r} has no UTC offset; write e.g. 2025-03-15T19:30:00-04:00")
+    return value
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the domain's refusals into clean CLI errors (exit 2)."""
+    from accord.world.loader import WorldInvalid
+
+    try:
+        yield
+    except WorldInvalid as exc:
+        fail_located(exc.errors)
+    except UserError as exc:
+        fail(str(exc))

@@ -1,0 +1,49 @@
+"""Court orders: when they bind, what they do, and whom they cover (RULES.md §5)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from accord.domain.base import Fact, Record
+from accord.domain.codes import CountryCode
+from accord.domain.people import OrderBasis
+from accord.domain.time import Instant
+
+CourtOrderEffect = Literal["bar_removal", "require_return"]
+PathwayKind = Literal["repatriation", "designated", "third_country", "agreement_repatriation"]
+PATHWAY_KINDS: tuple[PathwayKind, ...] = ("repatriation", "designated", "third_country", "agreement_repatriation")
+
+
+class Scope(Record):
+    """Every field present must match for the order to cover a person and pathway; absent = any."""
+
+    persons: tuple[str, ...] | None = None
+    nationalities: tuple[CountryCode, ...] | None = None
+    designations: tuple[Literal["aea_tda"], ...] | None = None
+    districts: tuple[str, ...] | None = None
+    destinations: tuple[CountryCode, ...] | None = None
+    pathway_kinds: tuple[PathwayKind, ...] | None = None
+    order_basis: tuple[OrderBasis, ...] | None = None
+    carve_out_otherwise_removable: bool = False
+
+
+class CourtOrder(Fact):
+    id: str = Field(min_length=1)
+    binding_from: Instant
+    until: Instant | None = None
+    effect: CourtOrderEffect
+    scope: Scope
+    court: str | None = None
+    case: str | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _interval(self) -> CourtOrder:
+        if self.until is not None and self.until <= self.binding_from:
+            raise ValueError("until must be after binding_from")
+        return self
+
+    def in_effect(self, instant: object) -> bool:
+        return self.binding_from <= instant and (self.until is None or instant < self.until)  # type: ignore[operator]

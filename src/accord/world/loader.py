@@ -1,0 +1,194 @@
+"""Load and validate `accord.world/1` files, reporting every error as `FILE:LINE: field.path: message`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from accord.domain import Agreement, Facility, Person, World, problems
+from accord.domain.agreements import Country
+from accord.domain.custody import CustodyRecord
+from accord.domain.orders import CourtOrder
+from accord.world.document import WorldDocument
+from accord.world.yamlsource import LocatedError, Path, SourceMap, YamlSyntaxError, dotted, load_yaml
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class WorldInvalid(Exception):
+    """A world file (or several) that does not validate; carries every error found."""
+
+    def __init__(self, errors: list[LocatedError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def load_world_text(text: str, file: str) -> WorldDocument:
+    try:
+        raw, source, errors = load_yaml(text, file)
+    except YamlSyntaxError as exc:
+        raise WorldInvalid([exc.error]) from exc
+    document, more = validate_document(raw, source)
+    errors = sorted([*errors, *more], key=lambda e: (e.line, e.path))
+    if errors or document is None:
+        raise WorldInvalid(errors)
+    return document
+
+
+def load_world_file(path: str | FsPath) -> WorldDocument:
+    fs = FsPath(path)
+    try:
+        text = fs.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorldInvalid([LocatedError(str(path), 1, "(file)", f"cannot read: {exc.strerror}")]) from exc
+    except UnicodeDecodeError as exc:
+        raise WorldInvalid([LocatedError(str(path), 1, "(file)", f"not UTF-8 text: {exc.reason}")]) from exc
+    return load_world_text(text, str(path))
+
+
+def validate_document(raw: Any, source: SourceMap) -> tuple[WorldDocument | None, list[LocatedError]]:
+    """Validate a parsed document; on failure also run the cross-record checks over the records that
+    did validate, so one pass reports every mistake in the file."""
+    if not isinstance(raw, dict):
+        return None, [LocatedError(source.file, 1, "(document)", "a world file is a YAML mapping")]
+    try:
+        document = WorldDocument.model_validate(raw)
+    except ValidationError as exc:
+        errors = pydantic_errors(exc, raw, source)
+        partial = _partial_world(raw.get("world"))
+        if partial is not None:
+            errors += _problem_errors(problems(partial), source)
+        return None, _unique(errors)
+    return document, _problem_errors(problems(document.world), source)
+
+
+def model_errors(model: type[BaseModel], raw: Any, source: SourceMap, prefix: Path = ()) -> list[LocatedError]:
+    """Validate `raw` against `model` and return its errors located in the file (empty when valid)."""
+    try:
+        model.model_validate(raw)
+    except ValidationError as exc:
+        return pydantic_errors(exc, raw, source, prefix)
+    return []
+
+
+def pydantic_errors(exc: ValidationError, raw: Any, source: SourceMap, prefix: Path = ()) -> list[LocatedError]:
+    """Map pydantic's errors onto file paths. Errors inside one union are one mistake: keep the branch
+    that got furthest, so each mistake yields exactly one line."""
+    chosen: dict[Path, tuple[int, Path, str]] = {}
+    order: list[Path] = []
+    for error in exc.errors():
+        path, union_at = _clean_loc(tuple(error["loc"]), raw)
+        key = union_at if union_at is not None else (*path, f"#{len(order)}")
+        message = _message(error)
+        depth = len(path)
+        if key not in chosen:
+            order.append(key)
+            chosen[key] = (depth, path, message)
+        elif depth > chosen[key][0]:
+            chosen[key] = (depth, path, message)
+    located = []
+    for key in order:
+        _, path, message = chosen[key]
+        full = (*prefix, *path)
+        located.append(LocatedError(source.file, source.line_of(full), dotted(full), message))
+    return located
+
+
+def _clean_loc(loc: tuple[Any, ...], raw: Any) -> tuple[Path, Path | None]:
+    """Keep the parts of a pydantic location that navigate the document; drop union-branch tags."""
+    cursor = raw
+    path: list[str | int] = []
+    union_at: Path | None = None
+    for i, part in enumerate(loc):
+        if isinstance(cursor, dict) and part in cursor:
+            cursor = cursor[part]
+            path.append(part)
+        elif isinstance(cursor, list) and isinstance(part, int) and 0 <= part < len(cursor):
+            cursor = cursor[part]
+            path.append(part)
+        elif isinstance(part, str) and _IDENTIFIER.match(part) and i == len(loc) - 1 and isinstance(cursor, dict):
+            path.append(part)  # a missing or unknown key
+        elif union_at is None:
+            union_at = tuple(path)
+    return tuple(path), union_at
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+    if kind.startswith(("datetime", "date")) and "input" in error:
+        message = f"{message} (got {error['input']!r})"
+    return message
+
+
+def _problem_errors(found: Iterable[tuple[Path, str]], source: SourceMap) -> list[LocatedError]:
+    return [LocatedError(source.file, source.line_of(path), dotted(path), message) for path, message in found]
+
+
+def _unique(errors: list[LocatedError]) -> list[LocatedError]:
+    seen: set[tuple[int, str, str]] = set()
+    result = []
+    for error in errors:
+        key = (error.line, error.path, error.message)
+        if key not in seen:
+            seen.add(key)
+            result.append(error)
+    return result
+
+
+_COLLECTIONS: dict[str, type[BaseModel]] = {
+    "countries": Country,
+    "facilities": Facility,
+    "agreements": Agreement,
+    "persons": Person,
+    "court_orders": CourtOrder,
+    "custody": CustodyRecord,
+}
+_STUB_KEYS = {"facilities": "id", "agreements": "id", "persons": "id", "countries": "code"}
+
+
+def _partial_world(raw: Any) -> World | None:
+    """The records of a broken world that validate on their own, with id-only stand-ins for the rest,
+    so that reference checks report real dangling references and not knock-on errors."""
+    if not isinstance(raw, dict):
+        return None
+    parts: dict[str, Any] = {"sending_state": raw.get("sending_state", "USA")}
+    for name, model in _COLLECTIONS.items():
+        items = raw.get(name)
+        valid: list[Any] = []
+        for item in items if isinstance(items, list) else []:
+            try:
+                valid.append(model.model_validate(item))
+            except ValidationError:
+                if name not in _STUB_KEYS or not isinstance(item, dict):
+                    continue
+                ident = item.get(_STUB_KEYS[name])
+                if isinstance(ident, str):
+                    valid.append(_stub(model, _STUB_KEYS[name], ident, item))
+        parts[name] = tuple(valid)
+    try:
+        return World.model_construct(**parts)
+    except (TypeError, ValueError):
+        return None
+
+
+def _stub(model: type[BaseModel], key: str, ident: str, raw: dict[str, Any]) -> BaseModel:
+    fields: dict[str, Any] = {key: ident}
+    if model is Agreement:
+        facility = raw.get("facility")
+        fields.update(sending="ZZZ", receiving="ZZY", timezone="UTC", versions=())
+        fields["facility"] = facility if isinstance(facility, str) else None
+    if model is Facility:
+        fields.update(timezone="UTC")
+    return model.model_construct(**fields)
