@@ -1,0 +1,1 @@
+"""The decision engine: rule packs (YAML), the scalar interpreter, the columnar NumPy engine."""

@@ -1,0 +1,81 @@
+"""What a decision says: for one person at one instant, each candidate pathway allowed or blocked, with
+every reason (code, detail, citation) and warnings. The JSON shape is WORLD_FORMAT.md's decision JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+Status = Literal["allowed", "blocked"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    detail: str
+    source: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "detail": self.detail, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class Pathway:
+    kind: str
+    destination: str
+    agreement: str | None
+    reasons: tuple[Reason, ...]
+    warnings: tuple[Reason, ...] = ()
+
+    @property
+    def status(self) -> Status:
+        # Allowed only when nothing blocks it: the status is derived, never stored separately.
+        return "blocked" if self.reasons else "allowed"
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(r.code for r in self.reasons)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "destination": self.destination,
+            "agreement": self.agreement,
+            "status": self.status,
+            "reasons": [r.to_json() for r in self.reasons],
+            "warnings": [w.to_json() for w in self.warnings],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDecision:
+    person: str
+    pathways: tuple[Pathway, ...]
+
+    def pathway(self, kind: str, destination: str, agreement: str | None = None) -> Pathway | None:
+        for p in self.pathways:
+            if p.kind == kind and p.destination == destination and (agreement is None or p.agreement == agreement):
+                return p
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"person": self.person, "pathways": [p.to_json() for p in self.pathways]}
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionSet:
+    as_of: datetime
+    known_at: datetime
+    rule_pack: str
+    era: str | None
+    decisions: tuple[PersonDecision, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "known_at": self.known_at.isoformat(),
+            "rule_pack": self.rule_pack,
+            "era": self.era,
+            "decisions": [d.to_json() for d in self.decisions],
+        }
