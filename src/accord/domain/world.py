@@ -87,8 +87,8 @@ def problems(world: World) -> Iterator[Problem]:
                     f"an order may not designate the sending state {world.sending_state}",
                 )
     persons = world.person_by_id
-    for i, order in enumerate(world.court_orders):
-        for name in order.scope.persons or ():
+    for i, court_order in enumerate(world.court_orders):
+        for name in court_order.scope.persons or ():
             if name not in persons:
                 yield (*base, "court_orders", i, "scope", "persons"), f"no person with id {name!r} in this world"
     yield from _custody_problems(world)

@@ -80,8 +80,10 @@ def pydantic_errors(exc: ValidationError, raw: Any, source: SourceMap, prefix: P
     that got furthest, so each mistake yields exactly one line."""
     chosen: dict[Path, tuple[int, Path, str]] = {}
     order: list[Path] = []
-    for error in exc.errors():
-        path, union_at = _clean_loc(tuple(error["loc"]), raw)
+    cleaned = [(error, *_clean_loc(tuple(error["loc"]), raw)) for error in exc.errors()]
+    for error, path, union_at in cleaned:
+        if error["type"] == "too_short" and _knock_on(path, cleaned):
+            continue  # a list left short only because its items failed: the items are the mistake
         key = union_at if union_at is not None else (*path, f"#{len(order)}")
         message = _message(error)
         depth = len(path)
@@ -98,16 +100,17 @@ def pydantic_errors(exc: ValidationError, raw: Any, source: SourceMap, prefix: P
     return located
 
 
+def _knock_on(path: Path, cleaned: list[tuple[Any, Path, Path | None]]) -> bool:
+    return any(len(other) > len(path) and other[: len(path)] == path for _, other, _ in cleaned)
+
+
 def _clean_loc(loc: tuple[Any, ...], raw: Any) -> tuple[Path, Path | None]:
     """Keep the parts of a pydantic location that navigate the document; drop union-branch tags."""
     cursor = raw
     path: list[str | int] = []
     union_at: Path | None = None
     for i, part in enumerate(loc):
-        if isinstance(cursor, dict) and part in cursor:
-            cursor = cursor[part]
-            path.append(part)
-        elif isinstance(cursor, list) and isinstance(part, int) and 0 <= part < len(cursor):
+        if _navigable(cursor, part):
             cursor = cursor[part]
             path.append(part)
         elif isinstance(part, str) and _IDENTIFIER.match(part) and i == len(loc) - 1 and isinstance(cursor, dict):
@@ -115,6 +118,12 @@ def _clean_loc(loc: tuple[Any, ...], raw: Any) -> tuple[Path, Path | None]:
         elif union_at is None:
             union_at = tuple(path)
     return tuple(path), union_at
+
+
+def _navigable(cursor: Any, part: Any) -> bool:
+    if isinstance(cursor, dict):
+        return part in cursor
+    return isinstance(cursor, list) and isinstance(part, int) and 0 <= part < len(cursor)
 
 
 def _message(error: Any) -> str:
