@@ -1,9 +1,318 @@
-"""CLI commands of this area (filled in by the area's work)."""
+"""`accord decide`, `accord explain`, `accord scenarios run` and `accord rules show`: the decision engine
+on a world file, a bulk directory or the database."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.table import Table
+
+from accord.cli.common import console, database_url, fail, parse_instant, user_errors
+from accord.domain import World
+from accord.rules.decision import DecisionSet
+from accord.rules.inputs import inputs_hash
+from accord.rules.interpreter import UnknownPerson, decide, explain_trace
+from accord.rules.pack import Pack, UnknownPack, load_pack, pack_for_world, pack_names
+from accord.store.unit_of_work import UnitOfWork
+from accord.world import WorldInvalid, load_world_file
+
+scenarios_app = typer.Typer(help="Run scenario suites: world files with checks attached.")
+rules_app = typer.Typer(help="Inspect the rule packs.")
+
+
+TABLE_WIDTH = 160
+
+
+class Format(StrEnum):
+    json = "json"
+    table = "table"
+    parquet = "parquet"
+
+
+AS_OF = typer.Option(..., "--as-of", help="The decision instant, RFC 3339 with offset.")
+KNOWN_AT = typer.Option(None, "--known-at", help="Decide as known at this instant (default: --as-of).")
+PACK = typer.Option(None, "--pack", help="Rule pack to apply (default: the world's, by sending state).")
+WORLD = typer.Argument(..., help="A world file, a bulk directory, `db`, or a database URL.")
+
+
+@contextmanager
+def rules_errors() -> Iterator[None]:
+    """User errors of the rules (unknown person or pack) exit 2 with one line, like invalid input."""
+    with user_errors():
+        try:
+            yield
+        except (UnknownPerson, UnknownPack) as exc:
+            fail(str(exc.args[0]))
+
+
+def is_database(world: str) -> bool:
+    return world == "db" or "://" in world
+
+
+def _database(world: str) -> str:
+    return database_url() if world == "db" else world
+
+
+def _pack(name: str | None, world: World) -> Pack:
+    return load_pack(name) if name is not None else pack_for_world(world)
+
+
+def decide_source(
+    world: str, as_of: datetime, known_at: datetime | None, persons: list[str] | None, pack_name: str | None
+) -> DecisionSet:
+    """Decide from whichever source WORLD names; decisions made from the database are stored."""
+    if is_database(world):
+        return decide_and_store(_database(world), as_of, known_at, persons, pack_name)
+    path = Path(world)
+    if path.is_dir():
+        return _decide_bulk(path, as_of, known_at, persons, pack_name)
+    loaded = load_world_file(path).world
+    return decide(loaded, as_of, known_at, persons, _pack(pack_name, loaded))
+
+
+def _decide_bulk(
+    path: Path, as_of: datetime, known_at: datetime | None, persons: list[str] | None, pack_name: str | None
+) -> DecisionSet:
+    try:
+        from accord.rules.bulk import decide_directory  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        fail(f"{path} is a directory, and bulk decisions (accord.rules.bulk) are not available")
+    result: DecisionSet = decide_directory(path, as_of, known_at=known_at, person_ids=persons, pack_name=pack_name)
+    return result
+
+
+def decide_command(
+    world: str = WORLD,
+    as_of: str = AS_OF,
+    known_at: str | None = KNOWN_AT,
+    person: list[str] | None = typer.Option(None, "--person", help="Decide only this person (repeatable)."),
+    format: Format = typer.Option(Format.table, "--format", help="json | table | parquet."),
+    output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout."),
+    pack: str | None = PACK,
+) -> None:
+    """Decide every candidate pathway of each person at --as-of, with all reasons and their sources."""
+    instant = parse_instant(as_of)
+    known = parse_instant(known_at, "--known-at") if known_at else None
+    if format is Format.parquet and output is None:
+        fail("--format parquet needs --output FILE")
+    with rules_errors():
+        decisions = decide_source(world, instant, known, person or None, pack)
+    if format is Format.json:
+        _emit(json.dumps(decisions.to_json(), indent=2, ensure_ascii=False), output)
+    elif format is Format.parquet:
+        assert output is not None
+        write_parquet(decisions, output)
+    else:
+        _print_table(decision_summary(decisions), decision_table(decisions), output)
+
+
+def _print_table(summary: str, table: Table, output: Path | None) -> None:
+    """Tables are wide; when not on a terminal (a pipe, a file) they get room rather than wrapped codes."""
+    from rich.console import Console
+
+    width = max(console.width, TABLE_WIDTH)
+    if output is None:
+        out = Console(width=width if not console.is_terminal else None)
+        out.print(summary, soft_wrap=True, markup=False)
+        out.print(table)
+        return
+    with output.open("w", encoding="utf-8") as handle:
+        out = Console(file=handle, width=width)
+        out.print(summary, soft_wrap=True, markup=False)
+        out.print(table)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+
+
+def decision_rows(decisions: DecisionSet) -> list[dict[str, Any]]:
+    """One row per pathway: the flat form of the decision JSON, for tables and Parquet."""
+    return [
+        {
+            "person": d.person,
+            "kind": p.kind,
+            "destination": p.destination,
+            "agreement": p.agreement,
+            "status": p.status,
+            "reasons": [r.code for r in p.reasons],
+            "details": [r.detail for r in p.reasons],
+            "warnings": [w.code for w in p.warnings],
+        }
+        for d in decisions.decisions
+        for p in d.pathways
+    ]
+
+
+def decision_summary(decisions: DecisionSet) -> str:
+    allowed = sum(any(p.status == "allowed" for p in d.pathways) for d in decisions.decisions)
+    return (
+        f"as of {decisions.as_of.isoformat()} (known at {decisions.known_at.isoformat()}), "
+        f"pack {decisions.rule_pack}, era {decisions.era or 'none'}: "
+        f"{allowed} of {len(decisions.decisions)} people could lawfully be moved"
+    )
+
+
+def decision_table(decisions: DecisionSet) -> Table:
+    table = Table()
+    for column in ("person", "pathway", "to", "agreement", "status"):
+        table.add_column(column, no_wrap=True)
+    for column in ("reasons", "warnings"):
+        table.add_column(column, overflow="fold")
+    previous = None
+    for row in decision_rows(decisions):
+        status = "[green]allowed[/green]" if row["status"] == "allowed" else "[red]blocked[/red]"
+        table.add_row(
+            row["person"] if row["person"] != previous else "", row["kind"], row["destination"],
+            row["agreement"] or "", status, ", ".join(row["reasons"]), ", ".join(row["warnings"]),
+            end_section=False,
+        )
+        previous = row["person"]
+    return table
+
+
+def write_parquet(decisions: DecisionSet, output: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = decision_rows(decisions)
+    columns = ["person", "kind", "destination", "agreement", "status", "reasons", "details", "warnings"]
+    table = pa.table({name: [row[name] for row in rows] for name in columns})
+    metadata = {
+        "as_of": decisions.as_of.isoformat(),
+        "known_at": decisions.known_at.isoformat(),
+        "rule_pack": decisions.rule_pack,
+        "era": decisions.era or "",
+    }
+    pq.write_table(table.replace_schema_metadata(metadata), output)
+
+
+def explain_command(
+    world: str = WORLD,
+    person: str = typer.Option(..., "--person", help="The person to explain."),
+    as_of: str = AS_OF,
+    known_at: str | None = KNOWN_AT,
+    pack: str | None = PACK,
+) -> None:
+    """Explain, as readable text, how one person's pathways were decided: every gate, era and record."""
+    from accord.rules.explain import render
+
+    instant = parse_instant(as_of)
+    known = parse_instant(known_at, "--known-at") if known_at else instant
+    with rules_errors():
+        loaded = _load_world(world, known)
+        trace = explain_trace(loaded, person, instant, known, _pack(pack, loaded))
+    typer.echo(render(trace, known.isoformat()))
+
+
+def _load_world(world: str, known_at: datetime) -> World:
+    if is_database(world):
+        with UnitOfWork(_database(world)) as uow:
+            return _stored_world(uow, known_at)
+    return load_world_file(world).world
+
+
+def _stored_world(uow: UnitOfWork, known_at: datetime) -> World:
+    from accord.store.reader import load_world
+    from accord.store.records import NothingStored
+
+    try:
+        return load_world(uow.connection, known_at)
+    except NothingStored:
+        fail("the database holds no world yet: run `accord import WORLD` first")
+
+
+def decide_and_store(
+    url: str, as_of: datetime, known_at: datetime | None, persons: list[str] | None, pack_name: str | None
+) -> DecisionSet:
+    """Decide from the world stored as known at `known_at`, and append the decisions with the pack, the
+    era and the hash of the inputs, so that they can be replayed."""
+    from accord.store.tables_decisions import record_decisions
+
+    known = known_at or as_of
+    with UnitOfWork(url) as uow:
+        world = _stored_world(uow, known)
+        pack = _pack(pack_name, world)
+        decided = decide(world, as_of, known, persons, pack)
+        record_decisions(uow.connection, decided, inputs_hash(world, pack, as_of, known), now_utc())
+        uow.commit()
+    return decided
+
+
+@scenarios_app.command("run")
+def scenarios_run(paths: list[Path] = typer.Argument(..., help="World files, or directories of them.")) -> None:
+    """Run every check: one line per check, then `N passed, N failed`; exit 1 when any fails."""
+    from accord.rules.scenarios import run_file, scenario_files
+
+    passed = failed = 0
+    for file in scenario_files(paths):
+        try:
+            results = run_file(file)
+        except WorldInvalid as exc:
+            for error in exc.errors:
+                typer.echo(f"FAIL {error}")
+            failed += 1
+            continue
+        for result in results:
+            typer.echo(str(result))
+            passed += result.passed
+            failed += not result.passed
+    typer.echo(f"{passed} passed, {failed} failed")
+    raise typer.Exit(0 if failed == 0 else 1)
+
+
+@rules_app.command("show")
+def rules_show(
+    as_of: str | None = typer.Option(None, "--as-of", help="Show the era in force at this instant."),
+    pack: str = typer.Option("us", "--pack", help=f"One of: {', '.join(pack_names())}."),
+) -> None:
+    """Print the pack's parameters and its eras, or the era in force at --as-of, with their sources."""
+    with rules_errors():
+        loaded = load_pack(pack)
+    instant = parse_instant(as_of) if as_of else None
+    typer.echo(f"rule pack {loaded.name}: {loaded.title} (timezone {loaded.timezone})")
+    p = loaded.parameters
+    typer.echo(
+        f"parameters: no_response_days {p.no_response_days}, adult_age {p.adult_age}, prison_min_age "
+        f"{p.prison_min_age}, aea scope {', '.join(p.aea_scope.nationalities)} aged {p.aea_scope.min_age}+ "
+        f"not {', '.join(p.aea_scope.excluded_statuses)}"
+    )
+    eras = loaded.eras if instant is None else tuple(e for e in loaded.eras if e.covers(instant))
+    if instant is not None and not eras:
+        typer.echo(f"no era covers {instant.isoformat()}: every pathway is blocked by no_policy_in_force")
+    for era in eras:
+        rule = era.notice
+        until = era.until.isoformat() if era.until else "open"
+        typer.echo(f"\nera {era.id} [{era.from_.isoformat()} .. {until})")
+        typer.echo(f"  {era.summary}")
+        notice = "required" if rule.requires_notice else "not required"
+        if rule.assurances_waive_notice:
+            notice += ", waived when credible diplomatic assurances are on file"
+        exigent = f"; {rule.exigent_min_hours} h when exigent with attorney access" if rule.exigent_min_hours else ""
+        typer.echo(f"  notice: {notice}; minimum period {rule.min_notice}{exigent}")
+        typer.echo(f"  reopen after a negative screening: {era.reopen_days or 'none'}"
+                   + (" calendar days" if era.reopen_days else ""))
+        for code in ("notice_missing", "notice_period", "fear_screening_pending", "reopen_period"):
+            typer.echo(f"  source {code}: {loaded.source_for(code, era)}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the `accord` app."""
+    app.command("decide")(decide_command)
+    app.command("explain")(explain_command)
+    app.add_typer(scenarios_app, name="scenarios")
+    app.add_typer(rules_app, name="rules")
+
+
+def now_utc() -> datetime:
+    """The CLI is the edge where the clock may be read (stored decisions record when they were made)."""
+    return datetime.now(UTC)

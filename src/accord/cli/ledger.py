@@ -1,9 +1,376 @@
-"""CLI commands of this area (filled in by the area's work)."""
+"""`accord ledger ...`: set up the custody ledger, register organisations and custodian keys, append
+handovers, export, verify offline, prove and locate. See docs/ledger.md."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.table import Table
+from sqlalchemy import Connection
+
+from accord.cli.common import console, database_url, fail, fail_located, parse_instant, user_errors
+from accord.ledger import (
+    DuplicateEvent,
+    Keyring,
+    Ledger,
+    LedgerMissing,
+    Refusal,
+    TrustedKeys,
+    VerificationFailed,
+    add_custodian_key,
+    add_witness,
+    checkpoint_now,
+    cosign_latest,
+    custody_periods,
+    export_ledger,
+    init_ledger,
+    make_receipt,
+    open_ledger,
+    record_handover,
+    register_organisation,
+    revoke_custodian_key,
+    rotate_custodian_key,
+    verify_export,
+    verify_receipt,
+    where,
+)
+from accord.ledger.keys import DEFAULT_KEYRING, KEYRING_ENV
+from accord.ledger.statements import format_instant
+from accord.ledger.verify import KEYS_FILE
+from accord.store.engine import make_engine
+from accord.store.migrate import upgrade
+from accord.world.yamlsource import LocatedError, YamlSyntaxError, dotted, load_yaml_file
+
+EXIT_VERIFY_FAILED = 1
+
+ledger_app = typer.Typer(help="The co-signed custody ledger (RFC 9162 Merkle log).", no_args_is_help=True)
+org_app = typer.Typer(help="Organisations and their root keys.", no_args_is_help=True)
+custodian_app = typer.Typer(help="Custodian signing keys: add, rotate, revoke.", no_args_is_help=True)
+witness_app = typer.Typer(help="Witnesses that co-sign checkpoints.", no_args_is_help=True)
+ledger_app.add_typer(org_app, name="org")
+ledger_app.add_typer(custodian_app, name="custodian")
+ledger_app.add_typer(witness_app, name="witness")
+
+KeyringOption = typer.Option(None, "--keyring", help=f"Keyring file (default ${KEYRING_ENV} or ./{DEFAULT_KEYRING}).")
+AtOption = typer.Option(None, "--at", help="Recording instant, RFC 3339 (default: now).")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `accord` app."""
+    app.add_typer(ledger_app, name="ledger")
+
+
+def _keyring(path: Path | None) -> Keyring:
+    return Keyring.load(path) if path is not None else Keyring.from_environment()
+
+
+def _instant(text: str | None, option: str = "--at") -> datetime:
+    return parse_instant(text, option) if text is not None else datetime.now(UTC)
+
+
+@contextmanager
+def _session(keyring: Path | None) -> Iterator[tuple[Connection, Ledger]]:
+    """One transaction on the configured database with its ledger; refusals become one-line errors."""
+    with user_errors(), _refusals():
+        engine = make_engine(database_url())
+        try:
+            upgrade(engine)
+            with engine.begin() as conn:
+                yield conn, open_ledger(conn, _keyring(keyring))
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    try:
+        yield
+    except (Refusal, LedgerMissing) as exc:
+        fail(str(exc))
+    except KeyError as exc:  # a private key the keyring does not hold
+        fail(str(exc.args[0]))
+
+
+@ledger_app.command("init")
+def init_command(
+    origin: str = typer.Option(..., "--origin", help="Ledger id and checkpoint origin, e.g. accord.example/custody"),
+    keyring: Path | None = KeyringOption,
+) -> None:
+    """Create the ledger: its log key and commitment secret (in the keyring) and its head row."""
+    with user_errors(), _refusals():
+        engine = make_engine(database_url())
+        upgrade(engine)
+        with engine.begin() as conn:
+            ledger = init_ledger(conn, _keyring(keyring), origin)
+        engine.dispose()
+    console.print(f"ledger {ledger.origin} created; log key {ledger.log_verifier_key().text()}")
+
+
+@org_app.command("add")
+def org_add(
+    org: str,
+    name: str = typer.Option(..., "--name", help="The organisation's full name."),
+    at: str | None = AtOption,
+    keyring: Path | None = KeyringOption,
+) -> None:
+    """Register an organisation with a new root key."""
+    with _session(keyring) as (conn, ledger):
+        index = register_organisation(conn, ledger, org=org, name=name, recorded_at=_instant(at))
+    console.print(f"organisation {org} registered at entry {index}")
+
+
+@custodian_app.command("add")
+def custodian_add(
+    custodian: str,
+    org: str = typer.Option(..., "--org", help="The organisation the custodian belongs to."),
+    at: str | None = AtOption,
+    keyring: Path | None = KeyringOption,
+) -> None:
+    """Give a custodian its first signing key (signed by the organisation's root key)."""
+    with _session(keyring) as (conn, ledger):
+        key = add_custodian_key(conn, ledger, org=org, custodian=custodian, recorded_at=_instant(at))
+    console.print(f"custodian {custodian}: key {key}")
+
+
+@custodian_app.command("rotate")
+def custodian_rotate(custodian: str, at: str | None = AtOption, keyring: Path | None = KeyringOption) -> None:
+    """Replace a custodian's active key."""
+    with _session(keyring) as (conn, ledger):
+        key = rotate_custodian_key(conn, ledger, custodian=custodian, recorded_at=_instant(at))
+    console.print(f"custodian {custodian}: new key {key}")
+
+
+@custodian_app.command("revoke")
+def custodian_revoke(
+    key: str,
+    reason: str = typer.Option(..., "--reason"),
+    revoked_at: str = typer.Option(..., "--revoked-at", help="From when the key must not be trusted."),
+    at: str | None = AtOption,
+    keyring: Path | None = KeyringOption,
+) -> None:
+    """Revoke a custodian key with a reason."""
+    since = parse_instant(revoked_at, "--revoked-at")
+    with _session(keyring) as (conn, ledger):
+        index = revoke_custodian_key(conn, ledger, key=key, reason=reason, revoked_at=since, recorded_at=_instant(at))
+    console.print(f"key {key} revoked at entry {index}")
+
+
+@witness_app.command("add")
+def witness_add(name: str, keyring: Path | None = KeyringOption) -> None:
+    """Register a witness (its key is created in the keyring)."""
+    with _session(keyring) as (conn, ledger):
+        key = add_witness(conn, ledger, name)
+    console.print(f"witness {key.text()}")
+
+
+@witness_app.command("cosign")
+def witness_cosign(name: str, at: str | None = AtOption, keyring: Path | None = KeyringOption) -> None:
+    """Co-sign the latest checkpoint as witness NAME, after checking it extends what NAME signed before."""
+    with _session(keyring) as (conn, ledger):
+        cosign_latest(conn, ledger, name, _instant(at))
+    console.print(f"witness {name} co-signed the latest checkpoint")
+
+
+_HANDOVER_FIELDS = {"person", "from", "to", "place", "occurred_at", "recorded_at", "legal_basis", "event_id"}
+_REQUIRED = ("person", "from", "to", "place", "occurred_at", "legal_basis")
+
+
+def _handover_records(path: Path) -> tuple[list[dict[str, Any]], list[tuple[str, int]]]:
+    """The handovers of a YAML/JSON file (one mapping, a list, or `handovers:`), with their positions."""
+    try:
+        value, source, duplicates = load_yaml_file(path)
+    except YamlSyntaxError as exc:
+        fail_located([exc.error])
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or exc}")
+    if duplicates:
+        fail_located(duplicates)
+    prefix: tuple[str | int, ...] = ()
+    if isinstance(value, dict) and "handovers" in value:
+        value, prefix = value["handovers"], ("handovers",)
+    records = value if isinstance(value, list) else [value]
+    errors: list[LocatedError] = []
+    where_of: list[tuple[str, int]] = []
+    for number, record in enumerate(records):
+        at = (*prefix, number) if isinstance(value, list) else prefix
+        where_of.append((dotted(at), source.line_of(at)))
+        if not isinstance(record, dict):
+            errors.append(LocatedError(str(path), source.line_of(at), dotted(at), "must be a mapping"))
+            continue
+        for name in sorted(record.keys() - _HANDOVER_FIELDS):
+            errors.append(LocatedError(str(path), source.line_of((*at, name)), dotted((*at, name)), "unknown field"))
+        for name in _REQUIRED:
+            if record.get(name) in (None, ""):
+                errors.append(LocatedError(str(path), source.line_of(at), dotted((*at, name)), "missing"))
+        for name in ("occurred_at", "recorded_at"):
+            if name in record and _as_instant(record[name]) is None:
+                line = source.line_of((*at, name))
+                message = "must be an RFC 3339 instant with a UTC offset"
+                errors.append(LocatedError(str(path), line, dotted((*at, name)), message))
+    if errors:
+        fail_located(errors)
+    return records, where_of
+
+
+def _as_instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo is not None else None
+    return None
+
+
+@ledger_app.command("append")
+def append_command(
+    file: Path = typer.Argument(..., help="YAML or JSON: one handover, a list, or a `handovers:` list."),
+    at: str | None = AtOption,
+    keyring: Path | None = KeyringOption,
+) -> None:
+    """Append handovers, each co-signed by both custodians' keys from the keyring. All or nothing."""
+    records, positions = _handover_records(file)
+    recorded = _instant(at)
+    with _session(keyring) as (conn, ledger):
+        for record, (path, line) in zip(records, positions, strict=True):
+            try:
+                index = _append_one(conn, ledger, record, recorded)
+            except (Refusal, DuplicateEvent) as exc:
+                fail(f"{file}:{line}: {path}: {exc}")
+            console.print(f"{path or 'handover'}: entry {index}")
+
+
+def _append_one(conn: Connection, ledger: Ledger, record: dict[str, Any], recorded: datetime) -> int:
+    occurred = _as_instant(record["occurred_at"])
+    assert occurred is not None  # checked by _handover_records
+    return record_handover(
+        conn,
+        ledger,
+        person_id=str(record["person"]),
+        from_custodian=str(record["from"]),
+        to_custodian=str(record["to"]),
+        place=str(record["place"]),
+        occurred_at=occurred,
+        recorded_at=_as_instant(record.get("recorded_at")) or recorded,
+        legal_basis=str(record["legal_basis"]),
+        event_id=str(record["event_id"]) if record.get("event_id") is not None else None,
+    )
+
+
+@ledger_app.command("checkpoint")
+def checkpoint_command(keyring: Path | None = KeyringOption) -> None:
+    """Sign (if needed) and print the checkpoint of the current log."""
+    with _session(keyring) as (conn, ledger):
+        note = checkpoint_now(conn, ledger)
+    console.print(note, end="", markup=False, highlight=False)
+
+
+@ledger_app.command("export")
+def export_command(directory: Path, keyring: Path | None = KeyringOption) -> None:
+    """Write DIR/checkpoint, DIR/entries.jsonl and DIR/keys.json for offline verification."""
+    with _session(keyring) as (conn, ledger):
+        size = export_ledger(conn, ledger, directory)
+    console.print(f"exported {size} entries to {directory}")
+
+
+def _trusted(directory: Path | None, keys: Path | None) -> TrustedKeys:
+    path = keys if keys is not None else (directory / KEYS_FILE if directory else Path(KEYS_FILE))
+    try:
+        return TrustedKeys.load(path)
+    except VerificationFailed as exc:
+        fail(str(exc))
+
+
+@ledger_app.command("verify")
+def verify_command(
+    directory: Path,
+    from_checkpoint: Path | None = typer.Option(None, "--from-checkpoint", help="An older checkpoint to extend."),
+    keys: Path | None = typer.Option(None, "--keys", help="Trusted keys.json (default DIR/keys.json)."),
+    workers: int | None = typer.Option(None, "--workers", help="Processes for signature checks."),
+) -> None:
+    """Recompute everything offline; exit 0 when all holds, 1 naming the first bad entry otherwise."""
+    trusted = _trusted(directory, keys)
+    old = None
+    if from_checkpoint is not None:
+        try:
+            old = from_checkpoint.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"{from_checkpoint}: {exc}")
+    with console.status("verifying the ledger..."):
+        try:
+            report = verify_export(directory, trusted, old, workers)
+        except VerificationFailed as exc:
+            fail(f"verification failed: {exc}", EXIT_VERIFY_FAILED)
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(report.kinds.items()))
+    witnessed = f"; co-signed by {', '.join(report.witnesses)}" if report.witnesses else ""
+    console.print(f"ok: {report.size} entries ({kinds}), root {report.root.hex()}{witnessed}")
+
+
+@ledger_app.command("prove")
+def prove_command(
+    person: str = typer.Option(..., "--person", help="The person's id (never written to the receipt)."),
+    out: Path | None = typer.Option(None, "--out", help="Write the receipt here instead of stdout."),
+    keyring: Path | None = KeyringOption,
+) -> None:
+    """Print a self-contained receipt of the person's custody chain."""
+    with _session(keyring) as (conn, ledger):
+        try:
+            receipt = make_receipt(conn, ledger, person)
+        except LookupError as exc:
+            fail(f"--person: {exc}")
+    if out is None:
+        typer.echo(receipt.decode("utf-8"), nl=False)
+    else:
+        out.write_bytes(receipt)
+        console.print(f"receipt written to {out}")
+
+
+@ledger_app.command("verify-receipt")
+def verify_receipt_command(
+    file: Path,
+    keys: Path = typer.Option(Path(KEYS_FILE), "--keys", help="The organisations' and the log's keys.json."),
+) -> None:
+    """Check a receipt with no database: exit 0 when it holds, 1 otherwise."""
+    trusted = _trusted(None, keys)
+    try:
+        report = verify_receipt(file.read_bytes(), trusted)
+    except OSError as exc:
+        fail(f"{file}: {exc.strerror or exc}")
+    except VerificationFailed as exc:
+        fail(f"{file}: receipt does not verify: {exc}", EXIT_VERIFY_FAILED)
+    console.print(
+        f"ok: {report.handovers} handover(s) in a log of {report.size}; held by {report.custodian}"
+        f" (person {report.person[:16]}…)"
+    )
+
+
+@ledger_app.command("where")
+def where_command(
+    person: str = typer.Option(..., "--person"),
+    at: str | None = typer.Option(None, "--at", help="RFC 3339 instant (default: now)."),
+    keyring: Path | None = KeyringOption,
+) -> None:
+    """Who holds the person at an instant, since when, on whose signatures."""
+    instant = _instant(at)
+    with _session(keyring) as (conn, ledger):
+        custody = where(conn, ledger, person, instant)
+        periods = custody_periods(conn, ledger, person)
+    if custody is None:
+        fail(f"--person: no handover of this person at or before {format_instant(instant)}")
+    console.print(
+        f"held by [bold]{custody.custodian}[/bold] since {format_instant(custody.since)} (entry {custody.index},"
+        f" from {custody.received_from}, legal basis {custody.legal_basis}, signed by keys"
+        f" {custody.signed_by[0]} and {custody.signed_by[1]})"
+    )
+    table = Table("custodian", "intake", "release", "entries")
+    for p in periods:
+        release = format_instant(p.release) if p.release else "-"
+        table.add_row(p.custodian, format_instant(p.intake), release, f"{p.intake_index}..{p.release_index or ''}")
+    console.print(table)

@@ -1,9 +1,120 @@
-"""CLI commands of this area (filled in by the area's work)."""
+"""`accord import`, `accord export`, `accord import-persons` and `accord db upgrade`: the world in the
+database chosen by ACCORD_DATABASE_URL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
 import typer
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from accord.cli.common import console, database_url, fail, fail_located, parse_instant, user_errors
+from accord.store import (
+    CsvInvalid,
+    ImportReport,
+    NothingStored,
+    import_document,
+    import_persons_csv,
+    load_document,
+    upgrade,
+)
+from accord.store.engine import make_engine
+from accord.world import dump_document, load_world_file
+
+db_app = typer.Typer(help="The database itself (ACCORD_DATABASE_URL, default sqlite:///./accord.db).")
+
+
+@contextmanager
+def _store() -> Iterator[Engine]:
+    """The configured database, migrated to the current schema; an unreachable one is a clean error."""
+    url = database_url()
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield engine
+    except OperationalError as exc:
+        fail(f"database {engine.url.render_as_string(hide_password=True)}: {exc.orig or exc}", code=1)
+    finally:
+        engine.dispose()
+
+
+def import_world(file: Path = typer.Argument(..., help="An accord.world/1 file.")) -> None:
+    """Validate FILE and store it in one transaction. Re-importing an unchanged record stores nothing;
+    a changed one is stored as a new version that supersedes the old."""
+    with user_errors():
+        document = load_world_file(file)  # every error as FILE:LINE, before the database is touched
+    with _store() as engine, engine.begin() as connection:
+        report = import_document(connection, document, now=datetime.now(UTC), source=str(file))
+    _print_report(f"imported {file}", report)
+
+
+def export_world(
+    file: Path = typer.Argument(..., help="Where to write the accord.world/1 file; '-' for stdout."),
+    known_at: str | None = typer.Option(None, "--known-at", help="Export the world as known at this instant."),
+) -> None:
+    """Write the stored world (its current versions, or as known at --known-at) as an accord.world/1 file."""
+    instant = parse_instant(known_at, "--known-at") if known_at else None
+    with _store() as engine, engine.connect() as connection:
+        try:
+            document = load_document(connection, instant)
+        except NothingStored as exc:
+            fail(f"{exc} (run `accord import FILE` first)")
+    text = dump_document(document)
+    if str(file) == "-":
+        typer.echo(text, nl=False)
+        return
+    file.write_text(text, encoding="utf-8")
+    world = document.world
+    console.print(f"[green]exported[/green] {file}: {len(world.persons)} persons, "
+                  f"{len(world.agreements)} agreements, {len(world.court_orders)} court orders")
+
+
+def import_persons(
+    file: Path = typer.Argument(..., help="A CSV of people, one row per person (docs/storage.md)."),
+    quarantine: Path | None = typer.Option(
+        None, "--quarantine", help="Where invalid rows go (default: FILE's name with .quarantine.csv)."
+    ),
+) -> None:
+    """Store every valid row of FILE; write each invalid row, with its line and reason, to the quarantine
+    file. The valid rows are stored in one transaction."""
+    with _store() as engine, engine.begin() as connection:
+        try:
+            result = import_persons_csv(connection, file, now=datetime.now(UTC), quarantine=quarantine)
+        except CsvInvalid as exc:
+            fail_located(exc.errors)
+    _print_report(f"imported {file}", result.writes)
+    console.print(f"{result.stored} rows stored, {result.quarantined} rows quarantined"
+                  + (f" in {result.quarantine_path}" if result.quarantine_path else ""))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate every table to the current schema (Alembic upgrade head)."""
+    with _store() as engine:
+        console.print(f"[green]up to date[/green] {engine.url.render_as_string(hide_password=True)}")
+
+
+def _print_report(title: str, report: ImportReport) -> None:
+    if not report.changed:
+        console.print(f"{title}: nothing changed (every record was already stored)")
+        return
+    table = Table(title=title)
+    for column in ("table", "added", "superseded", "unchanged", "retracted"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    for name, tally in report.tables.items():
+        if tally.added or tally.superseded or tally.unchanged or tally.retracted:
+            table.add_row(name, str(tally.added), str(tally.superseded), str(tally.unchanged), str(tally.retracted))
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `accord` app."""
+    app.command("import")(import_world)
+    app.command("export")(export_world)
+    app.command("import-persons")(import_persons)
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,81 @@
+"""RFC 8785 canonical JSON for ledger entries, and a strict parser that accepts nothing else.
+
+An entry is stored and hashed as the exact bytes that were signed, so a parser that tolerated two spellings
+of the same value would let an operator change the hashed bytes without changing the meaning a reader sees.
+We therefore refuse duplicate keys, floats, NaN/Infinity, integers outside the I-JSON range, invalid
+UTF-8, lone surrogates, and any byte string that is not exactly the canonical form of what it parses to."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import rfc8785
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class FormatError(ValueError):
+    """Bytes that are not a canonical, unambiguous JSON object."""
+
+
+def canonical(value: Any) -> bytes:
+    """The RFC 8785 bytes of a JSON value (delegates to the maintained `rfc8785` package)."""
+    try:
+        return bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError, TypeError, ValueError) as exc:
+        raise FormatError(f"not canonicalisable: {exc}") from exc
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise FormatError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _refuse_float(text: str) -> Any:
+    raise FormatError(f"floating-point number {text} (only integers are allowed)")
+
+
+def _refuse_constant(text: str) -> Any:
+    raise FormatError(f"{text} is not JSON")
+
+
+def _safe_integer(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise FormatError(f"integer {text} is outside ±(2^53 - 1)")
+    return value
+
+
+def parse_strict(data: bytes) -> dict[str, Any]:
+    """Parse one JSON object, refusing every ambiguity listed in the module docstring. It does not check
+    canonical form (callers that know the layout do that more cheaply); see `parse_canonical`."""
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"invalid UTF-8 at byte {exc.start}") from exc
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_float=_refuse_float,
+            parse_constant=_refuse_constant,
+            parse_int=_safe_integer,
+        )
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"invalid JSON: {exc.msg} at character {exc.pos}") from exc
+    if not isinstance(value, dict):
+        raise FormatError("not a JSON object")
+    return value
+
+
+def parse_canonical(data: bytes) -> dict[str, Any]:
+    """Parse a JSON object and require `data` to be exactly its RFC 8785 form."""
+    value = parse_strict(data)
+    if canonical(value) != data:
+        raise FormatError("not in RFC 8785 canonical form")
+    return value

@@ -1,0 +1,364 @@
+"""The ledger's use cases for other areas and the CLI: set-up, organisations and custodian keys,
+handovers, custody queries, checkpoints and witnesses. Each takes the caller's Connection so that an
+append is atomic with the business transaction that caused it; no function here reads the clock."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from accord.ledger import repository as repo
+from accord.ledger.checkpoint import Checkpoint, VerifierKey, cosign, open_checkpoint, parse_note, sign_checkpoint
+from accord.ledger.keys import Keyring, key_id
+from accord.ledger.merkle import consistency_ranges, inclusion_ranges, verify_consistency
+from accord.ledger.rules import Refusal
+from accord.ledger.statements import (
+    HandoverStatement,
+    KeyStatement,
+    OrgStatement,
+    Party,
+    Statement,
+    decode_entry,
+    encode_entry,
+    kind_of,
+    signing_message,
+    statement_bytes,
+)
+from accord.store.tables_ledger import ledger_witness
+
+LOG_KEY = "log"
+
+
+def org_key_name(org: str) -> str:
+    return f"org:{org}"
+
+
+def custodian_key_name(key: str) -> str:
+    return f"custodian:{key}"
+
+
+def witness_key_name(name: str) -> str:
+    return f"witness:{name}"
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """One log: its id (also the checkpoint origin) and the keyring that signs for this node."""
+
+    origin: str
+    keyring: Keyring
+
+    def commitment(self, person_id: str) -> str:
+        """HMAC-SHA256(deployment secret, person id): stable for a person, meaningless without the
+        secret, so the log holds no names or identifiers."""
+        return hmac.new(self.keyring.secret(), person_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def log_verifier_key(self) -> VerifierKey:
+        return VerifierKey(self.origin, self.keyring.public(LOG_KEY))
+
+
+def init_ledger(conn: Connection, keyring: Keyring, origin: str) -> Ledger:
+    """Create the log key (unless the keyring has one), the commitment secret and the head row."""
+    if any(c.isspace() or c == "+" for c in origin) or not origin:
+        raise Refusal(f"ledger id {origin!r}: must be non-empty, without spaces or '+'")
+    if origin in repo.ledger_ids(conn):
+        raise Refusal(f"ledger {origin!r} already exists in this database")
+    public = keyring.public(LOG_KEY) if keyring.has(LOG_KEY) else keyring.generate(LOG_KEY)
+    keyring.secret()
+    repo.create_head(conn, origin, public)
+    return Ledger(origin, keyring)
+
+
+def open_ledger(conn: Connection, keyring: Keyring | None = None, origin: str | None = None) -> Ledger:
+    """The ledger of this database (the only one, unless `origin` names it), with the node's keyring
+    (ACCORD_LEDGER_KEYRING, default ./accord-keyring.json, when not given)."""
+    ids = repo.ledger_ids(conn)
+    if origin is None:
+        if len(ids) != 1:
+            raise repo.LedgerMissing(
+                "no ledger in this database (run `accord ledger init`)" if not ids else f"several ledgers: {ids}"
+            )
+        origin = ids[0]
+    elif origin not in ids:
+        raise repo.LedgerMissing(f"no ledger {origin!r} in this database")
+    return Ledger(origin, keyring or Keyring.from_environment())
+
+
+def _event(event_id: str | None) -> str:
+    return event_id or uuid.uuid4().hex
+
+
+def _append(conn: Connection, ledger: Ledger, statement: Statement, signers: dict[str, str]) -> int:
+    """Sign `statement` with the named keyring keys (role -> key name) and append it."""
+    data = statement_bytes(statement)
+    kind = kind_of(statement)
+    message = signing_message(kind, data)
+    try:
+        signatures = {role: ledger.keyring.sign(name, message) for role, name in signers.items()}
+    except KeyError as exc:
+        raise Refusal(f"cannot sign: {exc.args[0]}") from exc
+    return repo.append_entry(conn, ledger.origin, encode_entry(statement, signatures))
+
+
+def register_organisation(
+    conn: Connection, ledger: Ledger, *, org: str, name: str, recorded_at: datetime, event_id: str | None = None
+) -> int:
+    """Register an organisation with a root key (created in the keyring unless it holds one already)."""
+    key_name = org_key_name(org)
+    root = ledger.keyring.public(key_name) if ledger.keyring.has(key_name) else ledger.keyring.generate(key_name)
+    statement = OrgStatement(ledger.origin, _event(event_id), recorded_at, org, name, root)
+    return _append(conn, ledger, statement, {"root": key_name})
+
+
+def add_custodian_key(
+    conn: Connection, ledger: Ledger, *, org: str, custodian: str, recorded_at: datetime, event_id: str | None = None
+) -> str:
+    """Give `custodian` (a unit of `org`) a new signing key; return its key id."""
+    repo.lock_head(conn, ledger.origin)
+    public = _new_custodian_key(ledger)
+    statement = KeyStatement(
+        ledger.origin, _event(event_id), recorded_at, org, custodian, "add", key_id(public), public_key=public
+    )
+    _append(conn, ledger, statement, {"root": org_key_name(org)})
+    return statement.key_id
+
+
+def rotate_custodian_key(
+    conn: Connection, ledger: Ledger, *, custodian: str, recorded_at: datetime, event_id: str | None = None
+) -> str:
+    """Replace the custodian's active key with a new one; return the new key id."""
+    repo.lock_head(conn, ledger.origin)
+    view = repo.DatabaseView(conn, ledger.origin)
+    old, org = view.active_key(custodian), view.custodian_org(custodian)
+    if old is None or org is None:
+        raise Refusal(f"custodian {custodian!r} has no active key to rotate")
+    public = _new_custodian_key(ledger)
+    statement = KeyStatement(
+        ledger.origin,
+        _event(event_id),
+        recorded_at,
+        org,
+        custodian,
+        "rotate",
+        key_id(public),
+        public_key=public,
+        replaces=old,
+    )
+    _append(conn, ledger, statement, {"root": org_key_name(org)})
+    return statement.key_id
+
+
+def revoke_custodian_key(
+    conn: Connection,
+    ledger: Ledger,
+    *,
+    key: str,
+    reason: str,
+    revoked_at: datetime,
+    recorded_at: datetime,
+    event_id: str | None = None,
+) -> int:
+    """Revoke a key (e.g. compromised) from this point of the log on; return the entry index."""
+    record = repo.DatabaseView(conn, ledger.origin).key(key)
+    if record is None:
+        raise Refusal(f"key {key} is not registered")
+    statement = KeyStatement(
+        ledger.origin,
+        _event(event_id),
+        recorded_at,
+        record.org,
+        record.custodian,
+        "revoke",
+        key,
+        reason=reason,
+        revoked_at=revoked_at,
+    )
+    return _append(conn, ledger, statement, {"root": org_key_name(record.org)})
+
+
+def _new_custodian_key(ledger: Ledger) -> bytes:
+    """A fresh key in the keyring, named by its key id."""
+    return ledger.keyring.generate_named(lambda public: custodian_key_name(key_id(public)))
+
+
+def record_handover(
+    conn: Connection,
+    ledger: Ledger,
+    *,
+    person_id: str,
+    from_custodian: str,
+    to_custodian: str,
+    place: str,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    legal_basis: str,
+    event_id: str | None = None,
+) -> int:
+    """Append a handover co-signed by both custodians' current keys (held by this node's keyring) and
+    return its index. Refused (Refusal, nothing written) on a custody break, a replayed event id, a
+    missing or ended key, or any other rule of docs/ledger.md."""
+    repo.lock_head(conn, ledger.origin)  # so that `previous` and the keys cannot change under us
+    view = repo.DatabaseView(conn, ledger.origin)
+    person = ledger.commitment(person_id)
+    last = view.last_handover(person)
+    parties = []
+    for role, custodian in (("from", from_custodian), ("to", to_custodian)):
+        active = view.active_key(custodian)
+        if active is None:
+            raise Refusal(f"statement.{role}.custodian: {custodian!r} has no active key in the ledger")
+        parties.append(Party(custodian, active))
+    statement = HandoverStatement(
+        ledger.origin,
+        _event(event_id),
+        recorded_at,
+        person,
+        None if last is None else last.leaf_hash.hex(),
+        parties[0],
+        parties[1],
+        place,
+        occurred_at,
+        legal_basis,
+    )
+    signers = {"from": custodian_key_name(parties[0].key_id), "to": custodian_key_name(parties[1].key_id)}
+    return _append(conn, ledger, statement, signers)
+
+
+# ---- custody queries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Custody:
+    """Who holds a person at an instant, since when, on whose signatures."""
+
+    person: str  # the commitment, as in the log
+    custodian: str
+    since: datetime
+    index: int
+    event_id: str
+    legal_basis: str
+    received_from: str
+    signed_by: tuple[str, str]  # key ids of the releasing and the receiving custodian
+
+
+@dataclass(frozen=True)
+class CustodyPeriod:
+    """One stay with one custodian: [intake, release), release None while it lasts."""
+
+    custodian: str
+    intake: datetime
+    release: datetime | None
+    intake_index: int
+    release_index: int | None
+
+
+def _handovers(
+    conn: Connection, ledger: Ledger, person_id: str, at: datetime | None
+) -> list[tuple[int, HandoverStatement]]:
+    result = []
+    for index, data in repo.person_rows(conn, ledger.origin, ledger.commitment(person_id), at):
+        statement = decode_entry(data).statement
+        assert isinstance(statement, HandoverStatement)  # only handovers carry a person
+        result.append((index, statement))
+    return result
+
+
+def where(conn: Connection, ledger: Ledger, person_id: str, at: datetime | None = None) -> Custody | None:
+    """Who held `person_id` at `at` (now, when None) according to the log; None before any handover."""
+    handovers = _handovers(conn, ledger, person_id, at)
+    if not handovers:
+        return None
+    index, s = handovers[-1]
+    return Custody(
+        s.person,
+        s.receiver.custodian,
+        s.occurred_at,
+        index,
+        s.event_id,
+        s.legal_basis,
+        s.sender.custodian,
+        (s.sender.key_id, s.receiver.key_id),
+    )
+
+
+def custody_periods(conn: Connection, ledger: Ledger, person_id: str) -> list[CustodyPeriod]:
+    """Every custodian's intake and release of the person, in order (for billing)."""
+    handovers = _handovers(conn, ledger, person_id, None)
+    periods = []
+    for position, (index, s) in enumerate(handovers):
+        after = handovers[position + 1] if position + 1 < len(handovers) else None
+        periods.append(
+            CustodyPeriod(
+                s.receiver.custodian,
+                s.occurred_at,
+                None if after is None else after[1].occurred_at,
+                index,
+                None if after is None else after[0],
+            )
+        )
+    return periods
+
+
+# ---- checkpoints and witnesses -----------------------------------------------------------------------
+
+
+def checkpoint_now(conn: Connection, ledger: Ledger) -> str:
+    """The signed checkpoint of the current head (signed and stored unless one exists for this size)."""
+    head = repo.read_head(conn, ledger.origin)
+    latest = repo.latest_checkpoint(conn, ledger.origin)
+    if latest is not None and latest[0] == head.size:
+        return latest[1]
+    checkpoint = Checkpoint(ledger.origin, head.size, head.frontier.root())
+    note = sign_checkpoint(checkpoint, ledger.origin, ledger.keyring.private(LOG_KEY)).text()
+    repo.store_checkpoint(conn, ledger.origin, head.size, note)
+    return note
+
+
+def inclusion_proof(conn: Connection, ledger: str, index: int, size: int) -> list[bytes]:
+    return repo.hashes_of(conn, ledger, inclusion_ranges(index, size))
+
+
+def consistency_proof(conn: Connection, ledger: str, size1: int, size2: int) -> list[bytes]:
+    return repo.hashes_of(conn, ledger, consistency_ranges(size1, size2))
+
+
+def add_witness(conn: Connection, ledger: Ledger, name: str) -> VerifierKey:
+    """A witness key in the keyring (on its own node in production); return its cosignature/v1 key."""
+    key_name = witness_key_name(name)
+    public = ledger.keyring.public(key_name) if ledger.keyring.has(key_name) else ledger.keyring.generate(key_name)
+    conn.execute(insert(ledger_witness).values(ledger=ledger.origin, name=name, public_key=public))
+    return VerifierKey(name, public, 0x04)
+
+
+def witnesses(conn: Connection, ledger: str) -> list[VerifierKey]:
+    query = select(ledger_witness.c.name, ledger_witness.c.public_key).where(ledger_witness.c.ledger == ledger)
+    return [VerifierKey(row.name, row.public_key, 0x04) for row in conn.execute(query.order_by(ledger_witness.c.name))]
+
+
+def cosign_latest(conn: Connection, ledger: Ledger, name: str, at: datetime) -> str:
+    """What a witness does: check the latest checkpoint's log signature and its consistency with the last
+    checkpoint it co-signed, then add its cosignature. A fork or a rollback is refused."""
+    row = conn.execute(
+        select(ledger_witness).where(ledger_witness.c.ledger == ledger.origin, ledger_witness.c.name == name)
+    ).one_or_none()
+    if row is None:
+        raise Refusal(f"witness {name!r} is not registered")
+    note = checkpoint_now(conn, ledger)
+    current = open_checkpoint(note, ledger.log_verifier_key()).checkpoint
+    if row.size:
+        if current.size < row.size:
+            raise Refusal(f"witness {name}: checkpoint size {current.size} is smaller than {row.size} (rollback)")
+        proof = consistency_proof(conn, ledger.origin, row.size, current.size)
+        verify_consistency(row.size, current.size, proof, row.root, current.root)
+    cosigned = cosign(parse_note(note), name, ledger.keyring.private(witness_key_name(name)), int(at.timestamp()))
+    repo.store_checkpoint(conn, ledger.origin, current.size, cosigned.text())
+    conn.execute(
+        update(ledger_witness)
+        .where(ledger_witness.c.ledger == ledger.origin, ledger_witness.c.name == name)
+        .values(size=current.size, root=current.root)
+    )
+    return cosigned.text()

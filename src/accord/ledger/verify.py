@@ -1,0 +1,368 @@
+"""The offline verifier: it needs the exported files and the organisations' public keys, never the
+database or the operator's word.
+
+`verify_export` recomputes the root from the entries, checks every signature, decides key validity by log
+order, follows every person's custody chain, and checks that an older checkpoint is a prefix of the
+exported log. `verify_receipt` checks one person's custody chain from a self-contained receipt."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from accord.ledger.canonical import FormatError, canonical, parse_canonical, parse_strict
+from accord.ledger.checkpoint import (
+    COSIGNATURE_V1,
+    CheckpointError,
+    VerifiedCheckpoint,
+    VerifierKey,
+    open_checkpoint,
+)
+from accord.ledger.keys import b64, unb64, verify_signature
+from accord.ledger.merkle import CompactRange, ProofError, leaf_hash, verify_inclusion
+from accord.ledger.rules import MemoryView, Refusal, SignatureCheck, check_entry, first_bad_signature
+from accord.ledger.statements import Entry, HandoverStatement, KeyStatement, OrgStatement, decode_entry
+
+CHECKPOINT_FILE = "checkpoint"
+ENTRIES_FILE = "entries.jsonl"
+KEYS_FILE = "keys.json"
+RECEIPT_FORMAT = "accord.ledger.receipt/v1"
+_BATCH = 4096
+
+
+class VerificationFailed(Exception):
+    """What does not hold; `index` is the first bad entry when the failure is an entry's."""
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    root_key: bytes
+
+
+@dataclass(frozen=True)
+class TrustedKeys:
+    """keys.json: the ledger id, the log's note key, the witnesses' keys and each organisation's root
+    key. An auditor should obtain it from the organisations themselves, not only from the operator."""
+
+    ledger: str
+    log_key: VerifierKey
+    witnesses: tuple[VerifierKey, ...]
+    organisations: dict[str, Organisation]
+
+    def to_bytes(self) -> bytes:
+        """RFC 8785 form, so that no byte of the file is free to change without changing its meaning."""
+        return canonical(
+            {
+                "ledger": self.ledger,
+                "log_key": self.log_key.text(),
+                "witnesses": [w.text() for w in self.witnesses],
+                "organisations": {
+                    org: {"name": o.name, "root_key": b64(o.root_key)} for org, o in self.organisations.items()
+                },
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str) -> TrustedKeys:
+        try:
+            obj = parse_canonical(data)
+            organisations = {
+                org: Organisation(str(o["name"]), unb64(o["root_key"], f"organisations.{org}.root_key"))
+                for org, o in obj["organisations"].items()
+            }
+            witnesses = tuple(VerifierKey.parse(text) for text in obj["witnesses"])
+            if any(w.algorithm != COSIGNATURE_V1 for w in witnesses):
+                raise ValueError("witnesses: every witness key must be a cosignature/v1 key")
+            return cls(str(obj["ledger"]), VerifierKey.parse(obj["log_key"]), witnesses, organisations)
+        except (FormatError, CheckpointError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise VerificationFailed(f"{source}: {exc}") from exc
+
+    @classmethod
+    def load(cls, path: Path) -> TrustedKeys:
+        return cls.from_bytes(_read(path), str(path))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise VerificationFailed(f"{path}: {exc.strerror or exc}") from exc
+
+
+def open_trusted_checkpoint(text: str, keys: TrustedKeys, source: str) -> VerifiedCheckpoint:
+    """A checkpoint signed by the log whose every signature line is by a key in keys.json and verifies:
+    a verifier that ignored unknown lines would let a byte of the file change unnoticed."""
+    try:
+        verified = open_checkpoint(text, keys.log_key, keys.witnesses)
+    except CheckpointError as exc:
+        raise VerificationFailed(f"{source}: {exc}") from exc
+    signers = {keys.log_key.name, *verified.witnesses}
+    for signature in verified.note.signatures:
+        if signature.name not in signers:
+            raise VerificationFailed(f"{source}: signature by {signature.name!r} is unknown or does not verify")
+    if len(verified.note.signatures) != len(signers):
+        raise VerificationFailed(f"{source}: a signer appears more than once")
+    if verified.checkpoint.origin != keys.ledger:
+        raise VerificationFailed(f"{source}: checkpoint of {verified.checkpoint.origin!r}, not {keys.ledger!r}")
+    return verified
+
+
+# ---- the export ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    size: int
+    root: bytes
+    witnesses: tuple[str, ...]
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+def _entries(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, entry bytes) from entries.jsonl, each line `{"entry":BASE64,"index":N}` in RFC 8785
+    form with N counting from 0: a dropped, duplicated or reordered line is caught here."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise VerificationFailed(f"{path}: {exc.strerror or exc}") from exc
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            where = f"{path.name} line {number}"
+            if not line.endswith(b"\n"):
+                raise VerificationFailed(f"{where}: the last line has no newline", number - 1)
+            try:
+                obj = parse_canonical(line[:-1])
+                if sorted(obj) != ["entry", "index"]:
+                    raise FormatError("expected exactly the fields entry and index")
+                data = unb64(obj["entry"], "entry") if isinstance(obj["entry"], str) else None
+            except (FormatError, ValueError) as exc:
+                raise VerificationFailed(f"{where} (entry {number - 1}): {exc}", number - 1) from exc
+            if obj["index"] != number - 1 or data is None:
+                raise VerificationFailed(
+                    f"{where}: index {obj['index']!r} where entry {number - 1} belongs"
+                    " (an entry was dropped, duplicated or reordered)",
+                    number - 1,
+                )
+            yield number, data
+
+
+def _verify_batch(jobs: list[tuple[int, bytes, bytes, bytes, str]]) -> tuple[int, str] | None:
+    """The first (index, role) of a batch whose signature does not verify."""
+    for index, public_key, message, signature, role in jobs:
+        if not verify_signature(public_key, message, signature):
+            return index, role
+    return None
+
+
+class _Signatures:
+    """Signature checks in batches, in worker processes when there are several CPUs, reported in log
+    order so that the failure named is always the first bad entry."""
+
+    def __init__(self, workers: int) -> None:
+        self.executor: Executor | None = ProcessPoolExecutor(workers) if workers > 1 else None
+        self.pending: list[tuple[int, bytes, bytes, bytes, str]] = []
+        self.futures: list[Future[tuple[int, str] | None]] = []
+
+    def add(self, index: int, entry: Entry, roles: list[tuple[str, bytes]]) -> None:
+        message = entry.message()
+        self.pending.extend((index, key, message, entry.signatures[role], role) for role, key in roles)
+        if len(self.pending) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        jobs, self.pending = self.pending, []
+        if self.executor is None:
+            self._raise_if_bad(_verify_batch(jobs))
+        else:
+            self.futures.append(self.executor.submit(_verify_batch, jobs))
+            while len(self.futures) > 8 or (self.futures and self.futures[0].done()):
+                self._raise_if_bad(self.futures.pop(0).result())
+
+    def finish(self) -> None:
+        """Check everything queued so far (raise on the first bad signature)."""
+        self._flush()
+        while self.futures:
+            self._raise_if_bad(self.futures.pop(0).result())
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(cancel_futures=True)
+
+    @staticmethod
+    def _raise_if_bad(result: tuple[int, str] | None) -> None:
+        if result is not None:
+            index, role = result
+            raise VerificationFailed(f"entry {index}: signatures.{role} does not verify", index)
+
+
+def verify_export(
+    directory: Path, keys: TrustedKeys, old_checkpoint: str | None = None, workers: int | None = None
+) -> Report:
+    """Verify an export directory; raise VerificationFailed naming the first thing that does not hold."""
+    latest = open_trusted_checkpoint(_read(directory / CHECKPOINT_FILE).decode("utf-8", "replace"), keys, "checkpoint")
+    old = open_trusted_checkpoint(old_checkpoint, keys, "older checkpoint") if old_checkpoint is not None else None
+    target = latest.checkpoint
+    if old is not None and old.checkpoint.size > target.size:
+        raise VerificationFailed(
+            f"older checkpoint has {old.checkpoint.size} entries, the export only {target.size}: the log was"
+            " truncated or rolled back"
+        )
+    signatures = _Signatures(workers if workers is not None else min(4, os.cpu_count() or 1))
+    try:
+        report = _replay(directory, keys, target.size, old, signatures)
+        signatures.finish()
+    except VerificationFailed:
+        signatures.finish()  # an earlier bad signature is the first bad entry
+        raise
+    finally:
+        signatures.close()
+    if report.root != target.root:
+        raise VerificationFailed(f"the {target.size} entries do not hash to the checkpoint's root")
+    report.witnesses = latest.witnesses
+    return report
+
+
+def _replay(
+    directory: Path, keys: TrustedKeys, size: int, old: VerifiedCheckpoint | None, signatures: _Signatures
+) -> Report:
+    tree, view = CompactRange(), MemoryView()
+    roots = {org: o.root_key for org, o in keys.organisations.items()}
+    kinds: dict[str, int] = {}
+    for _number, data in _entries(directory / ENTRIES_FILE):
+        index = tree.size
+        if index >= size:
+            raise VerificationFailed(f"entry {index}: beyond the checkpoint's {size} entries", index)
+        try:
+            entry = decode_entry(data)
+            leaf = leaf_hash(data)
+            effects = check_entry(entry, index, leaf, keys.ledger, view, roots)
+        except (FormatError, Refusal) as exc:
+            raise VerificationFailed(f"entry {index}: {exc}", index) from exc
+        if isinstance(entry.statement, OrgStatement) and keys.organisations[entry.statement.org].name != (
+            entry.statement.name
+        ):
+            raise VerificationFailed(f"entry {index}: organisation name differs from keys.json", index)
+        signatures.add(index, entry, [(c.role, c.public_key) for c in effects.signatures])
+        view.apply(entry.statement.event_id, index, effects)
+        tree.append(leaf)
+        kinds[entry.kind] = kinds.get(entry.kind, 0) + 1
+        if old is not None and tree.size == old.checkpoint.size and tree.root() != old.checkpoint.root:
+            raise VerificationFailed(
+                f"the older checkpoint (size {old.checkpoint.size}) is not a prefix of this log: a fork", index
+            )
+    if tree.size != size:
+        raise VerificationFailed(
+            f"{ENTRIES_FILE} holds {tree.size} entries, the checkpoint {size}: truncated", tree.size
+        )
+    missing = sorted(set(keys.organisations) - set(view.orgs))
+    if missing:
+        raise VerificationFailed(f"keys.json: organisation {missing[0]!r} is not registered in the log")
+    return Report(size, tree.root(), (), kinds)
+
+
+# ---- receipts -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptReport:
+    person: str
+    custodian: str
+    handovers: int
+    size: int
+
+
+@dataclass(frozen=True)
+class _Proven:
+    index: int
+    entry: Entry
+
+
+def _proven_items(receipt: dict[str, Any], name: str, size: int, root: bytes) -> list[_Proven]:
+    items = []
+    for position, item in enumerate(receipt[name]):
+        where = f"receipt {name}[{position}]"
+        try:
+            data = unb64(item["entry"], "entry")
+            proof = [unb64(p, "proof") for p in item["proof"]]
+            verify_inclusion(item["index"], size, leaf_hash(data), proof, root)
+            items.append(_Proven(item["index"], decode_entry(data)))
+        except (ValueError, KeyError, TypeError, ProofError, FormatError) as exc:
+            raise VerificationFailed(f"{where}: {exc}") from exc
+    return items
+
+
+def _receipt_keys(keys_items: list[_Proven], trusted: TrustedKeys) -> dict[str, tuple[str, bytes, int]]:
+    """key id -> (custodian, public key, index) for key entries signed by a trusted organisation root."""
+    known = {}
+    for item in keys_items:
+        statement = item.entry.statement
+        if not isinstance(statement, KeyStatement) or statement.public_key is None:
+            raise VerificationFailed(f"receipt key entry {item.index}: not a key addition or rotation")
+        organisation = trusted.organisations.get(statement.org)
+        if organisation is None or first_bad_signature(item.entry, [SignatureCheck("root", organisation.root_key)]):
+            raise VerificationFailed(f"receipt key entry {item.index}: not signed by {statement.org!r}'s root key")
+        known[statement.key_id] = (statement.custodian, statement.public_key, item.index)
+    return known
+
+
+def verify_receipt(data: bytes, trusted: TrustedKeys) -> ReceiptReport:
+    """Check a receipt from `accord ledger prove` with only the trusted keys: the checkpoint's signature,
+    each entry's inclusion in it, the custodians' keys and signatures, and the unbroken custody chain."""
+    try:
+        receipt = parse_strict(data)
+        if receipt.get("format") != RECEIPT_FORMAT:
+            raise FormatError(f"format is not {RECEIPT_FORMAT}")
+        checkpoint = open_trusted_checkpoint(receipt["checkpoint"], trusted, "receipt checkpoint").checkpoint
+        handovers = _proven_items(receipt, "handovers", checkpoint.size, checkpoint.root)
+        known = _receipt_keys(_proven_items(receipt, "keys", checkpoint.size, checkpoint.root), trusted)
+    except (FormatError, KeyError, TypeError) as exc:
+        raise VerificationFailed(f"receipt: {exc}") from exc
+    if not handovers:
+        raise VerificationFailed("receipt: no handover")
+    previous: tuple[_Proven, HandoverStatement] | None = None
+    for item in sorted(handovers, key=lambda h: h.index):
+        statement = item.entry.statement
+        if not isinstance(statement, HandoverStatement) or statement.ledger != trusted.ledger:
+            raise VerificationFailed(f"receipt entry {item.index}: not a handover of ledger {trusted.ledger!r}")
+        _check_receipt_signatures(item, statement, known)
+        _check_receipt_chain(item, statement, previous)
+        previous = (item, statement)
+    assert previous is not None
+    return ReceiptReport(previous[1].person, previous[1].receiver.custodian, len(handovers), checkpoint.size)
+
+
+def _check_receipt_signatures(item: _Proven, s: HandoverStatement, known: dict[str, tuple[str, bytes, int]]) -> None:
+    message = item.entry.message()
+    for role, party in (("from", s.sender), ("to", s.receiver)):
+        key = known.get(party.key_id)
+        if key is None or key[0] != party.custodian or key[2] >= item.index:
+            raise VerificationFailed(f"receipt entry {item.index}: {role} key {party.key_id} is not proven registered")
+        if not verify_signature(key[1], message, item.entry.signatures[role]):
+            raise VerificationFailed(f"receipt entry {item.index}: signatures.{role} does not verify")
+
+
+def _check_receipt_chain(
+    item: _Proven, s: HandoverStatement, previous: tuple[_Proven, HandoverStatement] | None
+) -> None:
+    if previous is None:
+        if s.previous is not None:
+            raise VerificationFailed(f"receipt entry {item.index}: the chain does not start at the first handover")
+        return
+    before, earlier = previous
+    if s.person != earlier.person or s.previous != leaf_hash(before.entry.data).hex():
+        raise VerificationFailed(f"receipt entry {item.index}: custody break (previous is not entry {before.index})")
+    if s.sender.custodian != earlier.receiver.custodian:
+        raise VerificationFailed(
+            f"receipt entry {item.index}: custody break ({s.sender.custodian!r} did not hold them)"
+        )

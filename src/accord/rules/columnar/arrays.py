@@ -1,0 +1,206 @@
+"""A caseload as NumPy arrays: one array per person column, one run of rows per person for each kind of
+fact, and per-person sets of codes (nationalities, languages) held as bit masks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+I64 = NDArray[np.int64]
+I32 = NDArray[np.int32]
+I16 = NDArray[np.int16]
+I8 = NDArray[np.int8]
+Bool = NDArray[np.bool_]
+U64 = NDArray[np.uint64]
+Codes = NDArray[np.integer[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Ragged:
+    """Rows grouped by owner: owner i holds rows `offsets[i]:offsets[i+1]`; `owner[r]` is row r's owner."""
+
+    offsets: I64
+    owner: I32
+
+    @classmethod
+    def from_owners(cls, owner: I32, count: int) -> Ragged:
+        """From the (sorted) owner of each row."""
+        offsets = np.searchsorted(owner, np.arange(count + 1, dtype=np.int64)).astype(np.int64)
+        return cls(offsets, owner)
+
+    @classmethod
+    def from_offsets(cls, offsets: I64) -> Ragged:
+        counts = np.diff(offsets)
+        return cls(offsets, np.repeat(np.arange(len(counts), dtype=np.int32), counts))
+
+    @property
+    def count(self) -> int:
+        return len(self.offsets) - 1
+
+    def any(self, hits: Bool) -> Bool:
+        """Per owner: whether any of its rows is a hit (a prefix sum, so empty runs are simply False)."""
+        running = np.zeros(len(hits) + 1, dtype=np.int32)
+        np.cumsum(hits, out=running[1:])
+        return running[self.offsets[1:]] > running[self.offsets[:-1]]
+
+    def slice(self, lo: int, hi: int) -> tuple[Ragged, int, int]:
+        """Owners lo..hi-1 rebased to 0, and the row range they hold."""
+        first, last = int(self.offsets[lo]), int(self.offsets[hi])
+        return Ragged(self.offsets[lo : hi + 1] - first, self.owner[first:last] - np.int32(lo)), first, last
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSets:
+    """A set of small codes per owner, as bit masks over the codes that occur (`slot` maps a code to its
+    bit, -1 for a code in no set). Membership is then a shift and a mask, with no search."""
+
+    slot: NDArray[np.int32]
+    words: U64  # (ceil(slots / 64), owners)
+
+    @classmethod
+    def build(cls, rows: Ragged, codes: Codes, universe: int, keep: Bool | None = None) -> CodeSets:
+        """The sets of `codes` per owner of `rows`, counting only rows where `keep` holds."""
+        kept = codes if keep is None else codes[keep]
+        present = np.unique(kept)
+        slot = np.full(universe, -1, dtype=np.int32)
+        slot[present] = np.arange(len(present), dtype=np.int32)
+        words = np.zeros((max(1, -(-len(present) // 64)), rows.count), dtype=np.uint64)
+        row_slot = slot[codes]
+        for w in range(len(words)):
+            in_word = (row_slot >= 64 * w) & (row_slot < 64 * (w + 1))
+            if keep is not None:
+                in_word &= keep
+            bits = np.where(in_word, np.left_shift(np.uint64(1), (row_slot % 64).astype(np.uint64)), np.uint64(0))
+            words[w] = _or_per_owner(rows, bits)
+        return cls(slot, words)
+
+    def slice(self, lo: int, hi: int) -> CodeSets:
+        return CodeSets(self.slot, self.words[:, lo:hi])
+
+    def contains(self, owners: NDArray[np.integer[Any]], codes: Codes) -> Bool:
+        """Whether each owner's set holds the paired code."""
+        slot = self.slot[codes]
+        found = slot >= 0
+        word = np.where(found, slot // 64, 0)
+        bit = (np.where(found, slot, 0) % 64).astype(np.uint64)
+        mask = self.words[word, owners]
+        return found & ((np.right_shift(mask, bit) & np.uint64(1)) == np.uint64(1))
+
+    def holds(self, code: int) -> Bool:
+        """Per owner: whether the set holds `code`."""
+        slot = int(self.slot[code])
+        if slot < 0:
+            return np.zeros(self.words.shape[1], dtype=np.bool_)
+        return (self.words[slot // 64] & np.uint64(1 << (slot % 64))) != 0
+
+    def meets(self, codes: Iterable[int]) -> Bool:
+        """Per owner: whether the set shares a code with `codes`."""
+        mask = np.zeros(len(self.words), dtype=np.uint64)
+        for code in codes:
+            slot = int(self.slot[code])
+            if slot >= 0:
+                mask[slot // 64] |= np.uint64(1 << (slot % 64))
+        hit = np.zeros(self.words.shape[1], dtype=np.bool_)
+        for w, word_mask in enumerate(mask):
+            if word_mask:
+                hit |= (self.words[w] & word_mask) != 0
+        return hit
+
+
+def first_occurrence(owner: I32, codes: Codes) -> Bool:
+    """For rows sorted by owner: True where the (owner, code) pair has not appeared in an earlier row.
+    Only owners with several rows can repeat, so only their rows are sorted."""
+    first = np.ones(len(owner), dtype=np.bool_)
+    same_as_next = owner[1:] == owner[:-1]
+    shared = np.zeros(len(owner), dtype=np.bool_)
+    shared[1:] |= same_as_next
+    shared[:-1] |= same_as_next
+    rows = np.flatnonzero(shared)
+    if len(rows) == 0:
+        return first
+    key = owner[rows].astype(np.int64) * 65_536 + codes[rows].astype(np.int64)
+    order = np.argsort(key, kind="stable")  # equal pairs keep their row order: the first comes first
+    ordered = key[order]
+    first[rows[order[1:][ordered[1:] == ordered[:-1]]]] = False
+    return first
+
+
+def _or_per_owner(rows: Ragged, bits: U64) -> U64:
+    """Bitwise OR of each owner's rows (0 for an owner without rows)."""
+    if rows.count == 0:
+        return np.zeros(0, dtype=np.uint64)
+    # A trailing zero lets an owner without rows at the very end start at len(bits).
+    padded = np.concatenate([bits, np.zeros(1, dtype=np.uint64)])
+    merged = np.bitwise_or.reduceat(padded, rows.offsets[:-1])
+    merged[rows.offsets[1:] == rows.offsets[:-1]] = 0
+    return merged
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """The rows of one kind of fact, with one array per column (layout.FACT_COLUMNS), plus the nested
+    country lists (an order's `designated`) as their own runs keyed by fact row."""
+
+    rows: Ragged
+    columns: Mapping[str, NDArray[Any]]
+    nested: Mapping[str, tuple[Ragged, I16]]
+
+    def __getitem__(self, name: str) -> NDArray[Any]:
+        return self.columns[name]
+
+    def slice(self, lo: int, hi: int) -> Facts:
+        rows, first, last = self.rows.slice(lo, hi)
+        nested = {}
+        for name, (runs, codes) in self.nested.items():
+            inner, a, b = runs.slice(first, last)
+            nested[name] = (inner, codes[a:b])
+        return Facts(rows, {k: v[first:last] for k, v in self.columns.items()}, nested)
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """A caseload in arrays. Row i of every person array is the person at row i of persons.parquet."""
+
+    count: int
+    ids: pa.Array  # string
+    recorded_at: I64
+    birth_days: I32  # days since 1970-01-01; layout.UNKNOWN_BIRTH when unknown
+    sex: I8  # index into layout.SEXES, -1 unknown
+    status: I8  # index into layout.STATUSES
+    accompanied: Bool
+    district: I32  # index into `districts`, -1 unknown
+    districts: tuple[str, ...]
+    verified: Bool
+    nationalities: Ragged
+    nationality: I16  # country code of each nationality row
+    nationality_first: Bool  # the row is the first of its person with its country (later ones repeat it)
+    nationality_sets: CodeSets
+    language_sets: CodeSets
+    facts: Mapping[str, Facts]
+
+    def slice(self, lo: int, hi: int) -> People:
+        """Persons lo..hi-1 as their own caseload (views; only row offsets are rebased)."""
+        nationalities, first, last = self.nationalities.slice(lo, hi)
+        return People(
+            count=hi - lo,
+            ids=self.ids.slice(lo, hi - lo),
+            recorded_at=self.recorded_at[lo:hi],
+            birth_days=self.birth_days[lo:hi],
+            sex=self.sex[lo:hi],
+            status=self.status[lo:hi],
+            accompanied=self.accompanied[lo:hi],
+            district=self.district[lo:hi],
+            districts=self.districts,
+            verified=self.verified[lo:hi],
+            nationalities=nationalities,
+            nationality=self.nationality[first:last],
+            nationality_first=self.nationality_first[first:last],
+            nationality_sets=self.nationality_sets.slice(lo, hi),
+            language_sets=self.language_sets.slice(lo, hi),
+            facts={k: v.slice(lo, hi) for k, v in self.facts.items()},
+        )

@@ -1,0 +1,262 @@
+"""A caseload as Arrow tables (the bulk Parquet layout, docs/bulk-format.md), built from domain persons,
+and read into the engine's arrays or back into domain persons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from accord.domain.people import Person
+from accord.domain.time import to_instant
+from accord.rules.columnar.arrays import CodeSets, Facts, People, Ragged, first_occurrence
+from accord.rules.columnar.layout import (
+    COUNTRIES,
+    COUNTRY_CODE,
+    FACT_COLUMNS,
+    LANGUAGE_CODE,
+    LANGUAGES,
+    SEXES,
+    STATUSES,
+    UNKNOWN_BIRTH,
+    Column,
+    Kind,
+)
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class Caseload:
+    """The persons table and one table per kind of fact (each keyed by `person`, the person's row)."""
+
+    persons: pa.Table
+    facts: Mapping[str, pa.Table]
+
+
+def arrow_type(column: Column) -> pa.DataType:
+    if column.kind is Kind.INSTANT:
+        return TIMESTAMP
+    if column.kind is Kind.BOOL:
+        return pa.bool_()
+    if column.kind is Kind.TEXT:
+        return pa.string()
+    if column.kind is Kind.COUNTRIES:
+        return pa.list_(pa.string())
+    return pa.dictionary(pa.int16(), pa.string())
+
+
+PERSONS_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("birth_date", pa.date32()),
+        pa.field("sex", pa.dictionary(pa.int8(), pa.string())),
+        pa.field("status", pa.dictionary(pa.int8(), pa.string()), nullable=False),
+        pa.field("accompanied", pa.bool_(), nullable=False),
+        pa.field("district", pa.dictionary(pa.int32(), pa.string())),
+        pa.field("identity_verified", pa.bool_()),
+        pa.field("identity_reference", pa.string()),
+        pa.field("nationalities", pa.list_(pa.string()), nullable=False),
+        pa.field("languages", pa.list_(pa.string()), nullable=False),
+        pa.field("recorded_at", TIMESTAMP),
+    ]
+)
+
+FACT_SCHEMAS: dict[str, pa.Schema] = {
+    kind: pa.schema(
+        [pa.field("person", pa.int32(), nullable=False)]
+        + [pa.field(c.name, arrow_type(c), nullable=c.nullable) for c in columns]
+    )
+    for kind, columns in FACT_COLUMNS.items()
+}
+
+
+# --- domain persons -> Arrow -------------------------------------------------------------------------
+
+
+def caseload_of(persons: Sequence[Person], tz: str) -> Caseload:
+    """Arrow tables of domain persons; date-only values resolve to the start of their day in `tz`."""
+    rows = [_person_row(p) for p in persons]
+    table = pa.Table.from_pylist(rows, schema=_plain(PERSONS_SCHEMA)).cast(PERSONS_SCHEMA)
+    facts = {}
+    for kind, columns in FACT_COLUMNS.items():
+        fact_rows = [
+            {"person": i, **{c.name: _value(getattr(fact, c.attr), c, tz) for c in columns}}
+            for i, person in enumerate(persons)
+            for fact in getattr(person, kind)
+        ]
+        facts[kind] = pa.Table.from_pylist(fact_rows, schema=_plain(FACT_SCHEMAS[kind])).cast(FACT_SCHEMAS[kind])
+    return Caseload(table, facts)
+
+
+def _plain(schema: pa.Schema) -> pa.Schema:
+    """The schema with dictionary columns as plain strings (what Python values convert into)."""
+    return pa.schema(
+        [pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type, f.nullable) for f in schema]
+    )
+
+
+def _person_row(person: Person) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "birth_date": person.birth_date,
+        "sex": person.sex,
+        "status": person.status,
+        "accompanied": person.accompanied,
+        "district": person.district,
+        "identity_verified": None if person.identity is None else person.identity.verified,
+        "identity_reference": None if person.identity is None else person.identity.reference,
+        "nationalities": list(person.nationalities),
+        "languages": list(person.languages),
+        "recorded_at": person.recorded_at,
+    }
+
+
+def _value(value: Any, column: Column, tz: str) -> Any:
+    if column.kind is Kind.INSTANT and isinstance(value, date):
+        return to_instant(value, tz)
+    if column.kind is Kind.COUNTRIES:
+        return list(value)
+    return value
+
+
+# --- Arrow -> engine arrays --------------------------------------------------------------------------
+
+
+def people_of(caseload: Caseload) -> People:
+    """The engine's arrays for a caseload (vectorised: Arrow buffers to NumPy, codes by lookup tables)."""
+    persons = caseload.persons
+    count = persons.num_rows
+    nationalities, nationality = _lists(persons.column("nationalities"), COUNTRY_CODE)
+    languages, language = _lists(persons.column("languages"), LANGUAGE_CODE)
+    district = _dictionary(persons.column("district"))
+    verified = pc.fill_null(persons.column("identity_verified"), False)
+    return People(
+        count=count,
+        ids=_combined(persons.column("id")),
+        recorded_at=micros(persons.column("recorded_at"), np.iinfo(np.int64).min),
+        birth_days=_days(persons.column("birth_date")),
+        sex=_codes(persons.column("sex"), _index(SEXES)).astype(np.int8),
+        status=_codes(persons.column("status"), _index(STATUSES)).astype(np.int8),
+        accompanied=_bools(persons.column("accompanied")),
+        district=district[0],
+        districts=district[1],
+        verified=_bools(verified),
+        nationalities=nationalities,
+        nationality=nationality,
+        nationality_first=first_occurrence(nationalities.owner, nationality),
+        nationality_sets=CodeSets.build(nationalities, nationality, len(COUNTRIES)),
+        language_sets=CodeSets.build(languages, language, len(LANGUAGES)),
+        facts={kind: _facts(caseload.facts[kind], kind, count) for kind in FACT_COLUMNS},
+    )
+
+
+def _facts(table: pa.Table, kind: str, count: int) -> Facts:
+    owner = _ints(table.column("person"), np.int32)
+    if np.any(owner[1:] < owner[:-1]):
+        order = np.argsort(owner, kind="stable")
+        table, owner = table.take(pa.array(order)), owner[order]
+    columns: dict[str, NDArray[Any]] = {}
+    nested: dict[str, tuple[Ragged, NDArray[np.int16]]] = {}
+    for column in FACT_COLUMNS[kind]:
+        data = table.column(column.name)
+        if column.kind is Kind.INSTANT:
+            columns[column.name] = micros(data, column.missing)
+        elif column.kind is Kind.BOOL:
+            columns[column.name] = _bools(data)
+        elif column.kind is Kind.ENUM:
+            columns[column.name] = _codes(data, _index(column.values)).astype(np.int8)
+        elif column.kind is Kind.COUNTRY:
+            columns[column.name] = _codes(data, COUNTRY_CODE).astype(np.int16)
+        elif column.kind is Kind.LANGUAGE:
+            columns[column.name] = _codes(data, LANGUAGE_CODE).astype(np.int16)
+        elif column.kind is Kind.COUNTRIES:
+            nested[column.name] = _lists(data, COUNTRY_CODE)
+    return Facts(Ragged.from_owners(owner, count), columns, nested)
+
+
+def _index(values: Sequence[str]) -> dict[str, int]:
+    return {v: i for i, v in enumerate(values)}
+
+
+def _combined(data: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(data, pa.ChunkedArray):
+        return data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
+    return data
+
+
+def micros(data: pa.ChunkedArray | pa.Array, missing: int) -> NDArray[np.int64]:
+    """Timestamps as int64 µs since the epoch, nulls as `missing`."""
+    as_int = pc.fill_null(pc.cast(data, TIMESTAMP).cast(pa.int64()), missing)
+    return np.asarray(_combined(as_int).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _days(data: pa.ChunkedArray) -> NDArray[np.int32]:
+    as_int = pc.fill_null(data.cast(pa.int32()), UNKNOWN_BIRTH)
+    return np.asarray(_combined(as_int).to_numpy(zero_copy_only=False), dtype=np.int32)
+
+
+def _bools(data: pa.ChunkedArray | pa.Array) -> NDArray[np.bool_]:
+    return np.asarray(_combined(data).to_numpy(zero_copy_only=False), dtype=np.bool_)
+
+
+def _ints(data: pa.ChunkedArray, dtype: type[np.integer[Any]]) -> NDArray[Any]:
+    return np.asarray(_combined(data).to_numpy(zero_copy_only=False), dtype=dtype)
+
+
+def _codes(data: pa.ChunkedArray | pa.Array, lookup: Mapping[str, int]) -> NDArray[np.int32]:
+    """Codes of string values through a fixed vocabulary (-1 for null), one dictionary lookup per
+    distinct value rather than per row."""
+    array = _combined(data)
+    if not pa.types.is_dictionary(array.type):
+        array = array.dictionary_encode()
+    remap = np.array([lookup[str(v)] for v in array.dictionary.to_pylist()] + [-1], dtype=np.int32)
+    indices = pc.fill_null(array.indices.cast(pa.int32()), len(remap) - 1)
+    return remap[np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int32)]
+
+
+def _dictionary(data: pa.ChunkedArray) -> tuple[NDArray[np.int32], tuple[str, ...]]:
+    """Codes into the column's own vocabulary (districts are free text), -1 for null."""
+    array = _combined(data)
+    if not pa.types.is_dictionary(array.type):
+        array = array.dictionary_encode()
+    values = tuple(str(v) for v in array.dictionary.to_pylist())
+    return _codes(array, _index(values)), values
+
+
+def _lists(data: pa.ChunkedArray, lookup: Mapping[str, int]) -> tuple[Ragged, NDArray[np.int16]]:
+    array = _combined(data)
+    offsets = np.asarray(array.offsets.to_numpy(), dtype=np.int64)
+    offsets = offsets - offsets[0]
+    values = array.flatten()
+    return Ragged.from_offsets(offsets), _codes(values, lookup).astype(np.int16)
+
+
+# --- Arrow -> domain persons -------------------------------------------------------------------------
+
+
+def persons_of(caseload: Caseload, rows: Iterable[int] | None = None) -> list[Person]:
+    """Domain persons of the given rows (all when None): the slow path, for explanations and tests."""
+    wanted = np.arange(caseload.persons.num_rows) if rows is None else np.fromiter(rows, dtype=np.int64)
+    people = caseload.persons.take(pa.array(wanted)).to_pylist()
+    facts: dict[int, dict[str, list[dict[str, Any]]]] = {int(r): {} for r in wanted}
+    for kind, table in caseload.facts.items():
+        mask = pc.is_in(table.column("person"), value_set=pa.array(wanted, pa.int32()))
+        for row in table.filter(mask).to_pylist():
+            owner = row.pop("person")
+            facts[owner].setdefault(kind, []).append({k: v for k, v in row.items() if v is not None})
+    return [_person(raw, facts[int(r)]) for raw, r in zip(people, wanted, strict=True)]
+
+
+def _person(raw: dict[str, Any], facts: dict[str, list[dict[str, Any]]]) -> Person:
+    verified, reference = raw.pop("identity_verified"), raw.pop("identity_reference")
+    if verified is not None:
+        raw["identity"] = {"verified": verified, "reference": reference}
+    fields = {k: v for k, v in raw.items() if v is not None}
+    return Person.model_validate({**fields, **facts})

@@ -1,0 +1,75 @@
+"""`accord status`: where a person is at an instant, under whose custody, on which manifest, and the last
+decision made about them with its reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from accord.domain.time import rfc3339
+from accord.ledger.service import Custody, Ledger, where
+from accord.movements.manifest import Passenger, PassengerEvent, replay
+from accord.services import movements_repository as repo
+from accord.store.tables_decisions import StoredDecision, stored_decisions
+
+
+@dataclass(frozen=True)
+class PersonStatus:
+    person: str
+    at: datetime
+    custody: Custody | None
+    flight: str | None
+    manifest_state: str | None
+    passenger: Passenger | None
+    last_event: PassengerEvent | None
+    decision: StoredDecision | None
+
+    def lines(self) -> list[str]:
+        lines = [f"{self.person} as of {rfc3339(self.at)}"]
+        if self.custody is None:
+            lines.append("  custody: no handover recorded in the ledger")
+        else:
+            lines.append(f"  custody: {self.custody.custodian} since {rfc3339(self.custody.since)} "
+                         f"(ledger entry {self.custody.index}, basis {self.custody.legal_basis})")
+        if self.passenger is None:
+            lines.append("  manifest: none")
+        else:
+            strike = f" ({self.passenger.strike_reason.value})" if self.passenger.strike_reason else ""
+            lines.append(f"  manifest: {self.flight} ({self.manifest_state}), leg {self.passenger.leg}, "
+                         f"{self.passenger.status.value}{strike}")
+        if self.last_event is not None and self.last_event.reason:
+            lines.append(f"  last change: {self.last_event.kind}: {self.last_event.reason}")
+        lines += _decision_lines(self.decision)
+        return lines
+
+
+def _decision_lines(decision: StoredDecision | None) -> list[str]:
+    if decision is None:
+        return ["  decision: none made by movements yet"]
+    lines = [f"  decision as of {rfc3339(decision.as_of)} as known at {rfc3339(decision.known_at)} "
+             f"(pack {decision.rule_pack}, era {decision.era}):"]
+    pathways = decision.body.get("pathways", [])
+    for pathway in pathways if isinstance(pathways, list) else []:
+        codes = ", ".join(f"{r['code']} ({r['detail']})" for r in pathway["reasons"]) or "-"
+        agreement = f" {pathway['agreement']}" if pathway.get("agreement") else ""
+        lines.append(f"    {pathway['kind']} {pathway['destination']}{agreement}: {pathway['status']}: {codes}")
+    return lines
+
+
+def person_status(conn: Connection, ledger: Ledger | None, person_id: str, at: datetime) -> PersonStatus:
+    history = [(f, e) for f, e in repo.events_of(conn, person_id) if e.occurred_at <= at]
+    custody = where(conn, ledger, person_id, at) if ledger is not None else None
+    decisions = [d for d in stored_decisions(conn, person_id) if d.decided_at <= at]
+    decision = decisions[-1] if decisions else None
+    if not history:
+        return PersonStatus(person_id, at, custody, None, None, None, None, decision)
+    flight_id, last = history[-1]
+    flight = repo.load_flight(conn, flight_id)
+    until_then = [e for e in repo.flight_events(conn, flight_id) if e.occurred_at <= at]
+    manifest = replay(flight.id, len(flight.legs), until_then)
+    state = manifest.state.value if manifest.state is not None else None
+    event = last if isinstance(last, PassengerEvent) else None
+    return PersonStatus(person_id, at, custody, flight_id, state, manifest.passengers.get(person_id), event, decision)
+

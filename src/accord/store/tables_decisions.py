@@ -1,0 +1,80 @@
+"""Stored decisions: every decision made from the database is appended with the rule pack, the era and a
+hash of its inputs, so that it can be replayed ("as of T, as known at K") and checked to come out the same.
+Rows are never updated; a later decision for the same person is a new row."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, Connection, Index, String, Table, Text, insert, select
+
+from accord.rules.decision import DecisionSet
+from accord.store.schema import metadata
+from accord.store.types import Id, UtcDateTime
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("decided_at", UtcDateTime(), nullable=False),  # when the system made it (the caller's clock)
+    Column("as_of", UtcDateTime(), nullable=False),
+    Column("known_at", UtcDateTime(), nullable=False),
+    Column("person", String(200), nullable=False),
+    Column("rule_pack", String(64), nullable=False),
+    Column("era", String(64)),  # null: no era covered as_of (no_policy_in_force)
+    Column("inputs_hash", String(64), nullable=False),
+    Column("allowed", Boolean, nullable=False),  # some pathway allowed
+    Column("body", Text, nullable=False),  # the person's decision JSON (WORLD_FORMAT.md)
+)
+Index("ix_decisions_person_as_of", decisions.c.person, decisions.c.as_of)
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    id: int
+    decided_at: datetime
+    as_of: datetime
+    known_at: datetime
+    person: str
+    rule_pack: str
+    era: str | None
+    inputs_hash: str
+    body: dict[str, object]
+
+
+def record_decisions(connection: Connection, decided: DecisionSet, inputs_hash: str, decided_at: datetime) -> int:
+    """Append one row per person decided; returns how many were stored."""
+    decisions.create(connection, checkfirst=True)
+    rows = [
+        {
+            "decided_at": decided_at,
+            "as_of": decided.as_of,
+            "known_at": decided.known_at,
+            "person": d.person,
+            "rule_pack": decided.rule_pack,
+            "era": decided.era,
+            "inputs_hash": inputs_hash,
+            "allowed": any(p.status == "allowed" for p in d.pathways),
+            "body": json.dumps(d.to_json(), sort_keys=True, ensure_ascii=False),
+        }
+        for d in decided.decisions
+    ]
+    if rows:
+        connection.execute(insert(decisions), rows)
+    return len(rows)
+
+
+def stored_decisions(connection: Connection, person: str | None = None) -> list[StoredDecision]:
+    """Stored decisions, oldest first; only one person's when `person` is given."""
+    query = select(decisions).order_by(decisions.c.id)
+    if person is not None:
+        query = query.where(decisions.c.person == person)
+    return [
+        StoredDecision(
+            id=row.id, decided_at=row.decided_at, as_of=row.as_of, known_at=row.known_at, person=row.person,
+            rule_pack=row.rule_pack, era=row.era, inputs_hash=row.inputs_hash, body=json.loads(row.body),
+        )
+        for row in connection.execute(query)
+    ]

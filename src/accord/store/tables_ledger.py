@@ -1,0 +1,88 @@
+"""Tables of the custody ledger (see docs/ledger.md, "Storage").
+
+`ledger_entry.data` holds the exact signed bytes (a binary column, never JSON, which would rewrite them).
+Sequence numbers come from `ledger_head.size` under a row lock, never from a database sequence, so they
+have no gaps. `ledger_node` keeps every perfect subtree hash so that a root or proof is O(log n) lookups;
+`ledger_org` and `ledger_key` are the key state as of the head, derived from the entries at append."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, SmallInteger, String, Table, Text, UniqueConstraint
+
+from accord.store.schema import metadata
+
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    Column("ledger", String(200), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("frontier", LargeBinary, nullable=False),  # CompactRange hashes, largest subtree first
+    Column("log_key", LargeBinary(32), nullable=False),  # the log's Ed25519 public key
+)
+
+ledger_entry = Table(
+    "ledger_entry",
+    metadata,
+    Column("ledger", String(200), primary_key=True),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    # Handovers only: the person commitment, the receiving custodian and when (µs since the epoch).
+    Column("person", String(64)),
+    Column("custodian", String(128)),
+    Column("occurred_us", BigInteger),
+    UniqueConstraint("ledger", "event_id"),
+    Index("ix_ledger_entry_person", "ledger", "person", "idx"),
+)
+
+ledger_node = Table(
+    "ledger_node",
+    metadata,
+    Column("ledger", String(200), primary_key=True),
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+ledger_org = Table(
+    "ledger_org",
+    metadata,
+    Column("ledger", String(200), primary_key=True),
+    Column("org", String(128), primary_key=True),
+    Column("root_key", LargeBinary(32), nullable=False),
+    Column("name", Text, nullable=False),
+)
+
+ledger_key = Table(
+    "ledger_key",
+    metadata,
+    Column("ledger", String(200), primary_key=True),
+    Column("key_id", String(16), primary_key=True),
+    Column("org", String(128), nullable=False),
+    Column("custodian", String(128), nullable=False),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("added_idx", BigInteger, nullable=False),
+    Column("ended", String(16)),
+    Index("ix_ledger_key_custodian", "ledger", "custodian"),
+)
+
+ledger_checkpoint = Table(
+    "ledger_checkpoint",
+    metadata,
+    Column("ledger", String(200), primary_key=True),
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("note", Text, nullable=False),  # the signed note, with any witness co-signatures
+)
+
+ledger_witness = Table(
+    "ledger_witness",
+    metadata,
+    Column("ledger", String(200), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("public_key", LargeBinary(32), nullable=False),
+    # The last checkpoint this witness co-signed: it only co-signs trees consistent with it.
+    Column("size", BigInteger),
+    Column("root", LargeBinary(32)),
+)

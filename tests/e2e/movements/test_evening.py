@@ -1,0 +1,65 @@
+"""The evening of 2025-03-15, end to end on SQLite and PostgreSQL (docs/movements.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from accord.ledger.keys import Keyring
+from accord.ledger.service import open_ledger, where
+from accord.movements.manifest import PassengerStatus, StrikeReason
+from accord.services.evening import LANDED, run_evening
+from accord.services.movements import show_manifest
+from accord.store.engine import make_engine
+from accord.store.tables_movements import movement_return_proposals
+
+HERE = Path(__file__).parent
+ROSTER = {"GXA-1": ["V1", "V2", "V3", "S1"], "GXA-2": ["V4", "T1"], "GXA-3": ["V5", "T2"]}
+COVERED_IN_FLIGHT = {"V1", "V2", "V4"}  # AEA-only orders, in the air when the order binds
+INDEPENDENT = {"V3", "S1", "T1"}  # an unblocked final order of their own
+
+
+def test_the_evening(database_url: str) -> None:
+    keyring = Keyring()
+    outcome = run_evening(
+        database_url, HERE / "evening.yaml", HERE / "flights.yaml", HERE / "jgg-tro.yaml", ROSTER, keyring
+    )
+    # Before the order: everyone locked and boarded on the first two flights.
+    assert all(not lock.struck for lock in outcome.locks)
+    # The order: the third flight's covered passenger is struck, the covered passengers in the air held.
+    actions = {(a.person, a.action) for a in outcome.court_order}
+    assert actions == {("V5", "struck"), ("V1", "held"), ("V2", "held"), ("V4", "held")}
+    assert all("JGG-TRO-CLASS" in a.detail for a in outcome.court_order)
+    # The third flight: V5 never boards, T2 (Title 8 only) does.
+    boarded = {b.person for b in outcome.boarding if b.boarded}
+    assert "V5" not in boarded and "T2" in boarded
+    # Arrival: covered passengers refused and return_required; independent orders handed over with a basis.
+    handed = {o.person: o for a in outcome.arrivals for o in a.outcomes}
+    assert {p for p, o in handed.items() if not o.handed_over} == COVERED_IN_FLIGHT
+    assert {p for p, o in handed.items() if o.handed_over} == INDEPENDENT
+    assert handed["V3"].legal_basis == "third_country/SLV/US-SLV-2025/title8:2024-11-20"  # not the AEA order
+    assert handed["S1"].legal_basis == "agreement_repatriation/SLV/US-SLV-2025/title8:2024-11-20"
+    assert all("court_order" in handed[p].detail for p in COVERED_IN_FLIGHT)
+    assert all(a.return_leg is not None for a in outcome.arrivals)
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            ledger = open_ledger(conn, keyring)
+            for person in INDEPENDENT:
+                custody = where(conn, ledger, person, LANDED)
+                assert custody is not None and custody.custodian == "SLV-CECOT"
+            for person in COVERED_IN_FLIGHT:
+                custody = where(conn, ledger, person, LANDED)
+                assert custody is not None and custody.custodian == "ICE-AIR"  # stays with the escort
+            assert where(conn, ledger, "V5", LANDED) is None  # never handed to anyone
+            third = show_manifest(conn, "GXA-3").manifest.passengers
+            assert third["V5"].status is PassengerStatus.STRUCK
+            assert third["V5"].strike_reason is StrikeReason.COURT_ORDER
+            first = show_manifest(conn, "GXA-1").manifest.passengers
+            assert first["V1"].status is PassengerStatus.RETURN_REQUIRED
+            proposals = {r.person_id for r in conn.execute(select(movement_return_proposals))}
+            assert proposals == COVERED_IN_FLIGHT
+    finally:
+        engine.dispose()

@@ -1,0 +1,72 @@
+"""A small ledger on each database: two organisations, three custodians, a few handovers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from accord.ledger import (
+    Keyring,
+    Ledger,
+    add_custodian_key,
+    init_ledger,
+    record_handover,
+    register_organisation,
+)
+from accord.store.engine import make_engine
+from accord.store.migrate import upgrade
+
+ORIGIN = "accord.test/custody"
+T0 = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    engine: Engine
+    ledger: Ledger
+    directory: Path
+
+    def handover(self, person: str, sender: str, receiver: str, minutes: int, **extra: str) -> int:
+        with self.engine.begin() as conn:
+            return record_handover(
+                conn,
+                self.ledger,
+                person_id=person,
+                from_custodian=sender,
+                to_custodian=receiver,
+                place=extra.get("place", "KIAH"),
+                occurred_at=T0 + timedelta(minutes=minutes),
+                recorded_at=T0 + timedelta(minutes=minutes + 1),
+                legal_basis=extra.get("legal_basis", "decision-1"),
+                event_id=extra.get("event_id"),
+            )
+
+
+@pytest.fixture
+def world(database_url: str, tmp_path: Path) -> Iterator[World]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    keyring = Keyring.load(tmp_path / "keyring.json")
+    with engine.begin() as conn:
+        ledger = init_ledger(conn, keyring, ORIGIN)
+        register_organisation(conn, ledger, org="us-dhs", name="US DHS", recorded_at=T0)
+        register_organisation(conn, ledger, org="slv-dgcp", name="El Salvador DGCP", recorded_at=T0)
+        add_custodian_key(conn, ledger, org="us-dhs", custodian="ice-houston", recorded_at=T0)
+        add_custodian_key(conn, ledger, org="us-dhs", custodian="ice-air", recorded_at=T0)
+        add_custodian_key(conn, ledger, org="slv-dgcp", custodian="cecot", recorded_at=T0)
+    yield World(engine, ledger, tmp_path)
+    engine.dispose()
+
+
+@pytest.fixture
+def busy_world(world: World) -> World:
+    """Three people moved along the chain houston -> air -> cecot."""
+    for n, person in enumerate(["A-100", "A-200", "A-300"]):
+        world.handover(person, "ice-houston", "ice-air", 10 * n)
+        world.handover(person, "ice-air", "cecot", 10 * n + 5)
+    return world
