@@ -115,7 +115,7 @@ def _custody_lines(
             cache[intervals] = _rated_line(schedule, month, intervals, currency)
         template = cache[intervals]
         if template is not None:
-            lines.append(template._replace(person=person))
+            lines.append(Line("custody", template.amount, template.rate_versions, person, template.days))
     return lines
 
 

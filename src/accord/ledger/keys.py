@@ -15,6 +15,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -84,14 +85,25 @@ def public_bytes(private: Ed25519PrivateKey) -> bytes:
     return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """True when `signature` is a valid Ed25519 signature of `message`; weak keys never verify."""
-    if len(signature) != SIGNATURE_SIZE:
-        return False
+@lru_cache(maxsize=4096)
+def _strong_key(public_key: bytes) -> Ed25519PublicKey | None:
+    """The key object when the key passes check_public_key; cached because the check is pure-Python
+    point arithmetic and a ledger uses few keys for many signatures."""
     try:
         check_public_key(public_key)
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
-    except (WeakKeyError, InvalidSignature):
+    except WeakKeyError:
+        return None
+    return Ed25519PublicKey.from_public_bytes(public_key)
+
+
+def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """True when `signature` is a valid Ed25519 signature of `message`; weak keys never verify."""
+    key = _strong_key(public_key)
+    if key is None or len(signature) != SIGNATURE_SIZE:
+        return False
+    try:
+        key.verify(signature, message)
+    except InvalidSignature:
         return False
     return True
 

@@ -98,12 +98,16 @@ def plan(
     _limit(model, chosen, lambda o: o.flight, seats)
     _limit(model, chosen, lambda o: o.agreement, places)
     model.maximize(sum(_weight(c) * v for c, _, v in chosen))
+    # The greedy assignment is a feasible start: the solver improves on it instead of searching for one.
+    baseline = plan_greedy(candidates, seats, places)
+    for candidate, option, variable in chosen:
+        model.add_hint(variable, baseline.assignment.get(candidate.person) == option)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"the planner found no assignment ({solver.status_name(status)})")
+        return baseline  # nothing better than the baseline within the time limit
     assignment = {c.person: o for c, o, v in chosen if solver.boolean_value(v)}
     objective = sum(_weight(c) for c in candidates if c.person in assignment)
     bound = max(objective, math.floor(solver.best_objective_bound))

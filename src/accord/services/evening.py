@@ -25,8 +25,8 @@ from accord.services import movements as service
 from accord.services.court_orders import Affected, record_court_order
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
-from accord.store.records import NothingStored
 from accord.store.reader import load_world
+from accord.store.records import NothingStored
 from accord.store.writer import import_document
 from accord.world.loader import load_world_file
 

@@ -74,7 +74,7 @@ def test_altered_entry_without_resealing(busy_world: World) -> None:
     text = (directory / "checkpoint").read_text()
     reseal(busy_world, directory, entries)
     (directory / "checkpoint").write_text(text)
-    with pytest.raises(VerificationFailed, match="signatures.from does not verify|root"):
+    with pytest.raises(VerificationFailed, match=r"signatures.from does not verify|root"):
         verify(directory, keys)
 
 
@@ -208,7 +208,7 @@ def test_revoked_and_rotated_keys(busy_world: World) -> None:
         )
     with pytest.raises(Refusal, match="no active key"):
         busy_world.handover("A-100", "cecot", "ice-air", 60)
-    index, data = last_handover(busy_world)
+    _index, data = last_handover(busy_world)
     late = resign_handover(busy_world, data, event_id="late-1", place="after revocation")
     append_refused(busy_world, late, "was revoked earlier in the log")
     directory, keys = export(busy_world)

@@ -105,7 +105,7 @@ def test_entry_round_trip_and_both_signatures_required() -> None:
     entry = decode_entry(data)
     assert entry.statement == statement and entry.message() == message
     only_one = data.replace(b',"to":"' + b64(b.sign(message)).encode() + b'"', b"")
-    with pytest.raises(FormatError, match="signatures.to: missing"):
+    with pytest.raises(FormatError, match=r"signatures.to: missing"):
         decode_entry(only_one)
     with pytest.raises(ValueError):
         encode_entry(statement, {"from": a.sign(message)})
@@ -120,7 +120,9 @@ def test_entry_forms_are_strict() -> None:
         with pytest.raises(FormatError):
             decode_entry(bad)
     with pytest.raises(FormatError, match="occurred_at"):
-        decode_entry(data.replace(b'"occurred_at":"2025-03-15T12:00:00Z"', b'"occurred_at":"2025-03-15T12:00:00+00:00"'))
+        decode_entry(
+            data.replace(b'"occurred_at":"2025-03-15T12:00:00Z"', b'"occurred_at":"2025-03-15T12:00:00+00:00"')
+        )
 
 
 def test_key_statement_binds_key_id_to_key() -> None:
@@ -141,7 +143,9 @@ def test_checkpoint_signed_cosigned_and_tamper_evident() -> None:
     note = sign_checkpoint(Checkpoint("accord.test/log", 7, bytes(32)), log_key.name, log)
     note = cosign(note, "auditor", witness, 1_700_000_000)
     text = note.text()
-    assert text.startswith("accord.test/log\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u2014 accord.test/log ")
+    assert text.startswith(
+        "accord.test/log\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u2014 accord.test/log "
+    )
     opened = open_checkpoint(text, log_key, [witness_key])
     assert opened.checkpoint.size == 7 and opened.witnesses == ("auditor",)
     assert VerifierKey.parse(witness_key.text()) == witness_key

@@ -249,12 +249,13 @@ def decision_case(draw: st.DrawFn) -> tuple[World, datetime, datetime | None]:
     agreements = [
         draw(agreement(i, r, t, "F1" if r == "SLV" and draw(st.booleans()) else None)) for i, r in enumerate(receivers)
     ]
-    custody = [
-        CustodyRecord(count=draw(st.integers(1, 6)), agreement=a.id, intake=draw(near(t)).date() - timedelta(days=1),
-                      release=draw(st.sampled_from((None, t.date(), t.date() + timedelta(days=2)))),
-                      recorded_at=draw(recorded(t)))
-        for a in agreements if draw(st.booleans())
-    ]
+    custody = []
+    for a in agreements:
+        if draw(st.booleans()):
+            intake = draw(near(t)).date()
+            release = draw(st.sampled_from((None, intake + timedelta(days=1), intake + timedelta(days=3))))
+            custody.append(CustodyRecord(count=draw(st.integers(1, 6)), agreement=a.id, intake=intake, release=release,
+                                         recorded_at=draw(recorded(t))))
     codes = draw(st.lists(st.sampled_from(DESTINATIONS), max_size=4, unique=True))
     world = World(
         sending_state="USA",
