@@ -11,9 +11,9 @@ import json
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import yaml

@@ -2,8 +2,8 @@
 
     python -m bench movements [--quick]
 
-Planning: N candidates onto 50 flights across 3 agreements (each candidate may take 1-3 flights), seats
-and places both binding. Propagation: N people on open manifests (SQLite), one class order recorded."""
+Planning: N candidates onto 50 flights across 3 agreements (each candidate may take the flights of one
+agreement from some departure on), seats and places both binding. Propagation: N people on open manifests (SQLite), one class order recorded."""
 
 from __future__ import annotations
 
@@ -31,14 +31,18 @@ AGREEMENTS = ("A1", "A2", "A3")
 
 
 def planning(people: int) -> None:
+    """Candidates as the service builds them: each is allowed under one agreement from some instant on
+    (a notice period maturing, an order becoming final), so their options are that agreement's flights
+    departing from then on; a few flights are excluded per person (a medical hold, a escort's limit)."""
     rng = random.Random(7)
     agreement_of = {f"F{i:02d}": AGREEMENTS[i % 3] for i in range(FLIGHTS)}
-    flights = sorted(agreement_of)
-    candidates = [
-        Candidate(f"P{i}", rng.randint(0, MAX_PRIORITY),
-                  tuple(Option(f, agreement_of[f]) for f in rng.sample(flights, rng.randint(1, 3))))
-        for i in range(people)
-    ]
+    flights = sorted(agreement_of)  # in departure order
+    candidates = []
+    for i in range(people):
+        agreement = AGREEMENTS[rng.randrange(3)]
+        earliest = rng.randrange(FLIGHTS)
+        options = tuple(Option(f, agreement) for f in flights[earliest:] if agreement_of[f] == agreement)
+        candidates.append(Candidate(f"P{i}", rng.randint(0, MAX_PRIORITY), options))
     seats = {f: people // 70 for f in flights}  # ~70% of the candidates fit in the seats
     places = {a: people // 5 for a in AGREEMENTS}  # ~60% fit in the agreements
     start = time.perf_counter()

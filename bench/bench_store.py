@@ -19,6 +19,7 @@ from accord.store import import_persons_csv, upgrade
 from accord.store.engine import make_engine
 from accord.store.persons_csv import FACT_COLUMNS, PERSON_COLUMNS, person_row
 from accord.store.records import PERSONS, flatten
+from accord.store.tables_world import imports
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 NATIONALITIES = ("SLV", "VEN", "HND", "GTM", "MEX", "COL")
@@ -65,19 +66,14 @@ def timed_raw_executemany(engine: Engine, people: list[Person]) -> float:
     parts = flatten(PERSONS, people)
     start = time.perf_counter()
     with engine.begin() as connection:
-        import_id = connection.execute(insert_import()).inserted_primary_key[0]  # type: ignore[index]
+        new_import = insert(imports).values(kind="bench", source="bench", imported_at=NOW).returning(imports.c.id)
+        import_id = connection.execute(new_import).scalar_one()
         for part in parts:
             rows = [{**r.values, "body": r.body, "digest": r.digest, "seq": r.order, "recorded_at": NOW,
                      "import_id": import_id} for r in part.rows]
             if rows:
                 connection.execute(insert(part.kind.table), rows)
     return time.perf_counter() - start
-
-
-def insert_import() -> object:
-    from accord.store.tables_world import imports
-
-    return insert(imports).values(kind="bench", source="bench", imported_at=NOW)
 
 
 def timed_csv_read(path: Path) -> float:

@@ -3,7 +3,6 @@ the custody ledger, a movements flight log, a CSV) is turned into these, so ever
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -58,6 +57,3 @@ def periods_from_world(world: World, agreement_id: str) -> list[CustodyPeriod]:
         if record.agreement == agreement_id and record.person is not None
     ]
 
-
-def for_agreement(periods: Iterable[CustodyPeriod], agreement_id: str) -> list[CustodyPeriod]:
-    return [p for p in periods if p.agreement == agreement_id]

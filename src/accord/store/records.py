@@ -9,7 +9,6 @@ into a document. Everything else about a record lives in its canonical JSON body
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -177,9 +176,9 @@ class Part:
 
 
 def canonical(record: BaseModel, exclude: set[str]) -> str:
-    """The record as written in a world file (aliases, defaults left out) in canonical JSON."""
-    data = record.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude=exclude)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The record as written in a world file (aliases, defaults left out) as compact JSON, keys in the
+    model's field order: deterministic, so equal records have equal digests."""
+    return record.model_dump_json(by_alias=True, exclude_defaults=True, exclude=exclude)
 
 
 def _row(kind: Kind, record: BaseModel, key_values: dict[str, Any], order: int) -> NewRow:

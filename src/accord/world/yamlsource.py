@@ -11,7 +11,7 @@ import yaml
 Path = tuple[str | int, ...]
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
     """SafeLoader; duplicate keys are detected while walking the node tree, not silently merged."""
 
 
