@@ -3,7 +3,8 @@
     python -m bench movements [--quick]
 
 Planning: N candidates onto 50 flights across 3 agreements (each candidate may take the flights of one
-agreement from some departure on), seats and places both binding. Propagation: N people on open manifests (SQLite), one class order recorded."""
+agreement from some departure on), seats and places both binding. Propagation: N people on open
+manifests (SQLite), one class order recorded."""
 
 from __future__ import annotations
 

@@ -133,7 +133,8 @@ def _groups(
     """Candidates keyed by their usable options, each group heaviest first."""
     grouped: dict[tuple[Option, ...], list[Candidate]] = defaultdict(list)
     for candidate in candidates:
-        options = tuple(sorted(set(_usable(candidate.options, seats, places)), key=lambda o: (o.flight, o.agreement or "")))
+        usable = set(_usable(candidate.options, seats, places))
+        options = tuple(sorted(usable, key=lambda o: (o.flight, o.agreement or "")))
         if options:
             grouped[options].append(candidate)
     return {k: tuple(sorted(v, key=lambda c: (-c.priority, c.person))) for k, v in grouped.items()}
