@@ -41,6 +41,7 @@ ANCHORS = (
     datetime(2025, 3, 15, 19, 36, tzinfo=EDT),
     datetime(2025, 3, 28, 0, 0, tzinfo=EDT),
     datetime(2025, 4, 18, 0, 0, tzinfo=EDT),
+    datetime(2025, 5, 10, 12, 0, tzinfo=EDT),
     datetime(2025, 6, 23, 0, 0, tzinfo=EDT),
     datetime(2025, 7, 9, 0, 0, tzinfo=EDT),
     datetime(2025, 11, 2, 1, 30, tzinfo=EDT),
@@ -86,12 +87,13 @@ def interval(draw: st.DrawFn, anchor: datetime) -> tuple[datetime | date, dateti
 
 @st.composite
 def person(draw: st.DrawFn, pid: str, t: datetime) -> Person:
+    """Half the people start removable (so that pathways are also allowed), with a few random facts on
+    top; the others are drawn freely."""
+    if draw(st.booleans()):
+        return draw(removable(pid, t))
     nats = draw(st.lists(st.sampled_from(NATIONS), max_size=3))
     status = draw(st.sampled_from(("undocumented", "undocumented", "lpr", "citizen", "refugee", "parolee")))
-    birth = draw(st.one_of(st.none(), st.integers(5, 60).flatmap(
-        lambda years: st.integers(-3, 3).map(lambda d: date(t.year - years, t.month, min(t.day, 28)) + timedelta(days=d))
-    )))
-    orders = draw(st.lists(order(t), max_size=2))
+    birth = draw(st.one_of(st.none(), st.integers(5, 60).flatmap(lambda years: birthday(t, years))))
     return Person(
         id=pid,
         birth_date=birth,
@@ -102,7 +104,7 @@ def person(draw: st.DrawFn, pid: str, t: datetime) -> Person:
         languages=tuple(draw(st.lists(st.sampled_from(LANGS), max_size=2, unique=True))),
         district=draw(st.sampled_from((None, "SDTX", "DMD"))),
         identity=draw(st.sampled_from((None, Identity(verified=True), Identity(verified=True), Identity(verified=False)))),
-        orders=tuple(orders),
+        orders=tuple(draw(st.lists(order(t), max_size=2))),
         protections=tuple(draw(st.lists(protection(t), max_size=2))),
         stays=tuple(draw(st.lists(stay(t), max_size=1))),
         pending=tuple(draw(st.lists(pending(t), max_size=2))),
@@ -110,6 +112,43 @@ def person(draw: st.DrawFn, pid: str, t: datetime) -> Person:
         designations=tuple(draw(st.lists(designation(t), max_size=1))),
         notices=tuple(draw(st.lists(notice(t), max_size=3))),
         fear_claims=tuple(draw(st.lists(fear(t), max_size=2))),
+        recorded_at=draw(recorded(t)),
+    )
+
+
+def birthday(t: datetime, years: int) -> st.SearchStrategy[date]:
+    """A birth date around the day someone turns `years` at `t` (29 February included)."""
+    day = date(t.year - years, t.month, min(t.day, 28))
+    return st.one_of(
+        st.integers(-3, 3).map(lambda d: day + timedelta(days=d)),
+        st.just(date(2000 - 4 * (years % 5), 2, 29)),
+    )
+
+
+@st.composite
+def removable(draw: st.DrawFn, pid: str, t: datetime) -> Person:
+    """An adult man with a final Title 8 order long ago, a conviction, notices in his language, and at
+    most one more fact of a few kinds."""
+    nationality = draw(st.sampled_from(NATIONS[:-1]))
+    long_ago = t - timedelta(days=400)
+    served = draw(st.lists(notice(t).map(lambda n: n.model_copy(update={"language": "spa"})), min_size=1, max_size=3))
+    return Person(
+        id=pid,
+        birth_date=draw(birthday(t, draw(st.sampled_from((13, 14, 17, 18, 30))))),
+        sex="M",
+        status="undocumented",
+        nationalities=(nationality,),
+        languages=("spa",),
+        district="SDTX",
+        identity=Identity(verified=True),
+        orders=(RemovalOrder(basis=draw(st.sampled_from(("title8", "aea"))), issued=long_ago, final=long_ago,
+                             designated=(nationality,)), *draw(st.lists(order(t), max_size=1))),
+        protections=tuple(draw(st.lists(protection(t), max_size=1))),
+        pending=tuple(draw(st.lists(pending(t), max_size=1))),
+        convictions=(Conviction(date=long_ago, offense="x"),),
+        designations=tuple(draw(st.lists(designation(t), max_size=1))),
+        notices=tuple(served),
+        fear_claims=tuple(draw(st.lists(fear(t), max_size=1))),
         recorded_at=draw(recorded(t)),
     )
 
@@ -172,7 +211,7 @@ def fear(draw: st.DrawFn, t: datetime) -> FearClaim:
     outcome = draw(st.sampled_from(("pending", "positive", "negative")))
     decided = None
     if outcome != "pending" or draw(st.booleans()):
-        decided = stated + draw(st.sampled_from((timedelta(0), timedelta(hours=5), timedelta(days=3))))
+        decided = stated + draw(st.sampled_from((timedelta(0), timedelta(hours=5), timedelta(days=3), timedelta(days=20))))
     if outcome == "pending" and decided is not None:
         decided = None
     return FearClaim(country=draw(st.sampled_from(DESTINATIONS)), stated=stated, outcome=outcome, decided=decided,
