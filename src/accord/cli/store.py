@@ -43,13 +43,22 @@ def _store() -> Iterator[Engine]:
         engine.dispose()
 
 
-def import_world(file: Path = typer.Argument(..., help="An accord.world/1 file.")) -> None:
+def import_world(
+    file: Path = typer.Argument(..., help="An accord.world/1 file."),
+    recorded_at: str | None = typer.Option(
+        None,
+        "--recorded-at",
+        help="When these facts were learnt, for records that do not say (default: now). Use it to load a "
+        "past state of knowledge, so that decisions 'as known at' that time see it.",
+    ),
+) -> None:
     """Validate FILE and store it in one transaction. Re-importing an unchanged record stores nothing;
     a changed one is stored as a new version that supersedes the old."""
+    learnt = parse_instant(recorded_at, "--recorded-at") if recorded_at else datetime.now(UTC)
     with user_errors():
         document = load_world_file(file)  # every error as FILE:LINE, before the database is touched
     with _store() as engine, engine.begin() as connection:
-        report = import_document(connection, document, now=datetime.now(UTC), source=str(file))
+        report = import_document(connection, document, now=learnt, source=str(file))
     _print_report(f"imported {file}", report)
 
 

@@ -181,14 +181,18 @@ def canonical(record: BaseModel, exclude: set[str]) -> str:
     return record.model_dump_json(by_alias=True, exclude_defaults=True, exclude=exclude)
 
 
-def _row(kind: Kind, record: BaseModel, key_values: dict[str, Any], order: int) -> NewRow:
+def _row(
+    kind: Kind, record: BaseModel, key_values: dict[str, Any], order: int, learnt_with: datetime | None = None
+) -> NewRow:
+    """One row; a fact without its own `recorded_at` was learnt with the record that holds it (in a
+    world file a person's order is known exactly when the person is), else at the import instant."""
     body = canonical(record, kind.child_fields)
     return NewRow(
         key=tuple(key_values.values()),
         values={**key_values, **kind.columns(record)},
         body=body,
         digest=hashlib.sha256(body.encode()).hexdigest(),
-        recorded_at=getattr(record, "recorded_at", None),
+        recorded_at=getattr(record, "recorded_at", None) or learnt_with,
         order=order,
     )
 
@@ -207,8 +211,9 @@ def flatten(kind: Kind, records: Sequence[BaseModel]) -> list[Part]:
         for name, child in kind.children:
             part = children[name]
             part.scope.add(ident)
+            learnt_with = getattr(record, "recorded_at", None)
             for j, item in enumerate(getattr(record, name)):
-                part.rows.append(_row(child, item, {child.key_columns[0]: ident, "ordinal": j}, j))
+                part.rows.append(_row(child, item, {child.key_columns[0]: ident, "ordinal": j}, j, learnt_with))
     return [own, *children.values()]
 
 

@@ -84,7 +84,7 @@ def _build(
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _build(loader, key_node, (*path, "(key)"), source, errors)
             child = (*path, key if isinstance(key, str | int) else str(key))
             if key in result:
                 errors.append(
@@ -95,4 +95,9 @@ def _build(
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, (*path, i), source, errors) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        # A scalar that looks like a timestamp but is none (1995-13-40) stays text: where a date is
+        # expected, validation reports it at this line; where text is expected, it is valid text.
+        return node.value

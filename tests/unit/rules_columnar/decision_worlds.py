@@ -86,11 +86,11 @@ def interval(draw: st.DrawFn, anchor: datetime) -> tuple[datetime | date, dateti
 
 
 @st.composite
-def person(draw: st.DrawFn, pid: str, t: datetime) -> Person:
+def person(draw: st.DrawFn, pid: str, t: datetime, targets: tuple[str, ...]) -> Person:
     """Half the people start removable (so that pathways are also allowed), with a few random facts on
     top; the others are drawn freely."""
     if draw(st.booleans()):
-        return draw(removable(pid, t))
+        return draw(removable(pid, t, targets))
     nats = draw(st.lists(st.sampled_from(NATIONS), max_size=3))
     status = draw(st.sampled_from(("undocumented", "undocumented", "lpr", "citizen", "refugee", "parolee")))
     birth = draw(st.one_of(st.none(), st.integers(5, 60).flatmap(lambda years: birthday(t, years))))
@@ -126,12 +126,13 @@ def birthday(t: datetime, years: int) -> st.SearchStrategy[date]:
 
 
 @st.composite
-def removable(draw: st.DrawFn, pid: str, t: datetime) -> Person:
+def removable(draw: st.DrawFn, pid: str, t: datetime, targets: tuple[str, ...]) -> Person:
     """An adult man with a final Title 8 order long ago, a conviction, notices in his language, and at
     most one more fact of a few kinds."""
     nationality = draw(st.sampled_from(NATIONS[:-1]))
     long_ago = t - timedelta(days=400)
-    served = draw(st.lists(notice(t).map(lambda n: n.model_copy(update={"language": "spa"})), min_size=1, max_size=3))
+    served = draw(st.lists(notice(t, targets).map(lambda n: n.model_copy(update={"language": "spa"})), min_size=1,
+                           max_size=3))
     return Person(
         id=pid,
         birth_date=draw(birthday(t, draw(st.sampled_from((13, 14, 17, 18, 30))))),
@@ -148,7 +149,7 @@ def removable(draw: st.DrawFn, pid: str, t: datetime) -> Person:
         convictions=(Conviction(date=long_ago, offense="x"),),
         designations=tuple(draw(st.lists(designation(t), max_size=1))),
         notices=tuple(served),
-        fear_claims=tuple(draw(st.lists(fear(t), max_size=1))),
+        fear_claims=tuple(draw(st.lists(fear(t, targets), max_size=1))),
         recorded_at=draw(recorded(t)),
     )
 
@@ -197,16 +198,16 @@ def designation(draw: st.DrawFn, t: datetime) -> Designation:
 
 
 @st.composite
-def notice(draw: st.DrawFn, t: datetime) -> Notice:
+def notice(draw: st.DrawFn, t: datetime, targets: tuple[str, ...] = DESTINATIONS) -> Notice:
     return Notice(
-        kind="third_country", country=draw(st.sampled_from(DESTINATIONS)), served=draw(near(t)),
+        kind="third_country", country=draw(st.sampled_from(targets)), served=draw(near(t)),
         language=draw(st.sampled_from(LANGS)), exigent=draw(st.booleans()), attorney_access=draw(st.booleans()),
         recorded_at=draw(recorded(t)),
     )
 
 
 @st.composite
-def fear(draw: st.DrawFn, t: datetime) -> FearClaim:
+def fear(draw: st.DrawFn, t: datetime, targets: tuple[str, ...] = DESTINATIONS) -> FearClaim:
     stated = draw(near(t))
     outcome = draw(st.sampled_from(("pending", "positive", "negative")))
     decided = None
@@ -214,7 +215,7 @@ def fear(draw: st.DrawFn, t: datetime) -> FearClaim:
         decided = stated + draw(st.sampled_from((timedelta(0), timedelta(hours=5), timedelta(days=3), timedelta(days=20))))
     if outcome == "pending" and decided is not None:
         decided = None
-    return FearClaim(country=draw(st.sampled_from(DESTINATIONS)), stated=stated, outcome=outcome, decided=decided,
+    return FearClaim(country=draw(st.sampled_from(targets)), stated=stated, outcome=outcome, decided=decided,
                      recorded_at=draw(recorded(t)))
 
 
@@ -245,9 +246,11 @@ def agreement(draw: st.DrawFn, index: int, receiving: str, t: datetime, facility
             requires_conviction=draw(st.booleans()),
         )
         versions.append(AgreementVersion.model_validate({
-            "from": start, "status": draw(st.sampled_from(("in_force", "in_force", "suspended", "signed", "expired"))),
-            "accepts": accepts, "requires_home_unavailable": draw(st.booleans()),
-            "capacity": draw(st.sampled_from((None, 0, 3, 10))),
+            "from": start,
+            "status": draw(st.sampled_from(("in_force", "in_force", "in_force", "suspended", "signed", "expired"))),
+            "accepts": accepts if draw(st.booleans()) else AcceptanceTerms(),
+            "requires_home_unavailable": draw(st.booleans()),
+            "capacity": draw(st.sampled_from((None, None, 0, 3, 10))),
             # Later versions may be learnt late; the first is always known (see test_differential).
             "recorded_at": draw(recorded(t)) if i else None,
         }))
@@ -280,11 +283,12 @@ def court_order(draw: st.DrawFn, index: int, t: datetime, ids: list[str]) -> Cou
 @st.composite
 def decision_case(draw: st.DrawFn) -> tuple[World, datetime, datetime | None]:
     """A world, an as_of and a known_at (None = as_of)."""
-    t = draw(near(draw(st.sampled_from(ANCHORS))))
+    anchor = draw(st.sampled_from(ANCHORS))
+    t = draw(st.one_of(near(anchor), st.integers(-3 * 24 * 60, 3 * 24 * 60).map(lambda m: anchor + timedelta(minutes=m))))
     ids = [f"P{i}" for i in range(draw(st.integers(1, 5)))]
-    persons = [draw(person(pid, t)) for pid in ids]
-    prison = Facility(id="F1", country="SLV", kind="prison", timezone="America/El_Salvador")
     receivers = draw(st.lists(st.sampled_from(DESTINATIONS), max_size=3))
+    persons = [draw(person(pid, t, tuple(receivers) or DESTINATIONS)) for pid in ids]
+    prison = Facility(id="F1", country="SLV", kind="prison", timezone="America/El_Salvador")
     agreements = [
         draw(agreement(i, r, t, "F1" if r == "SLV" and draw(st.booleans()) else None)) for i, r in enumerate(receivers)
     ]
