@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from accord.cli import billing, bulk, decide, ledger, movements, store, world
+from accord.cli import billing, bulk, decide, demo, ledger, movements, store, world
 
 app = typer.Typer(
     name="accord",
@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for area in (world, store, decide, bulk, ledger, billing, movements):
+for area in (world, store, decide, bulk, ledger, billing, movements, demo):
     area.register(app)
 
 

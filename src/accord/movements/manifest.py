@@ -197,10 +197,16 @@ def apply(manifest: Manifest, event: LifecycleEvent | PassengerEvent) -> Manifes
 
 
 def replay(flight: str, legs: int, events: Iterable[LifecycleEvent | PassengerEvent]) -> Manifest:
-    """Fold the events in order. The passenger map is built in place (not copied per event) so that a
-    manifest of thousands of people replays in linear time."""
-    passengers: dict[str, Passenger] = {}
-    manifest = Manifest(flight=flight, legs=legs, passengers=passengers)
+    """Fold the events in order from an empty manifest."""
+    return fold(Manifest(flight=flight, legs=legs), events)
+
+
+def fold(start: Manifest, events: Iterable[LifecycleEvent | PassengerEvent]) -> Manifest:
+    """The manifest after `events`, all accepted, or `TransitionRefused` (and `start` untouched). The
+    passenger map is copied once and built in place, not copied per event, so that a manifest of
+    thousands of people folds in linear time."""
+    passengers = dict(start.passengers)
+    manifest = replace(start, passengers=passengers)
     for event in events:
         if isinstance(event, LifecycleEvent):
             manifest = _lifecycle(manifest, event)

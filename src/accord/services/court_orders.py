@@ -1,32 +1,47 @@
 """A court order takes effect at once: recording it re-decides, in the same transaction, every person it
 may cover who is on an open manifest, in flight, or in foreign custody.
 
-Who "may be covered" is found with the rules' own scope predicate on each person's leg (a cheap filter:
-an order whose scope cannot match is not re-decided). Each of them is then decided by the interpreter at
-the instant of their next step, never earlier than now: the scheduled departure for people not yet in the
-air, the scheduled arrival of their leg for people in flight, now for people already handed over."""
+The new order is the only fact that changed, so only the `court_order` gate can change for anyone, and
+only for people the new order's scope matches (another order's carve-out can only stop releasing someone
+the new order matches). Each person is judged at the instant of their next step, never earlier than now:
+the scheduled departure for people not yet in the air, the scheduled arrival of their leg for people in
+flight, now for people already handed over.
+
+1. The passengers are read from the manifests' projection; the world without its people, and only the
+   court-order facts of those passengers (`movements_world`), are loaded.
+2. The new order's scope is matched with the shared `scope_matches` on the pathway of each leg.
+3. For those matched, the rules' own `court_order` gate (orders in effect, carve-outs included) says
+   whether the pathway of their leg is now blocked, with the reason's words.
+4. The changes are written with one statement per table (`movements_repository.append_many`).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection
 
-from accord.domain import CourtOrder, World
+from accord.domain import CourtOrder, Person, World
 from accord.ledger.service import Ledger
-from accord.movements.flights import Flight
-from accord.movements.handover import Decided
+from accord.movements.flights import Flight, Serves
 from accord.movements.manifest import MovementError, PassengerEvent, PassengerStatus, StrikeReason
+from accord.rules import gates
+from accord.rules.decision import Pathway
+from accord.rules.interpreter import candidates
+from accord.rules.pack import Pack, pack_for_world
 from accord.rules.predicates import scope_matches
 from accord.services import movements_repository as repo
-from accord.services.movements import Context, Step, return_to_detention
+from accord.services.movements import Step, return_to_detention
+from accord.services.movements_world import Coverage, load_coverage, load_frame
 from accord.store.records import COURT_ORDERS, flatten
 from accord.store.writer import Writer
 
-# What happens to a person the order now blocks, by where they are.
 _NOT_YET_FLOWN = frozenset({"draft", "locked", "boarding"})
+# Where a person may be for a court order to reach them: on an open manifest, in flight, or handed over.
+_REACHABLE = (PassengerStatus.PLANNED, PassengerStatus.BOARDED, PassengerStatus.HELD, PassengerStatus.HANDED_OVER)
 
 
 @dataclass(frozen=True)
@@ -37,48 +52,72 @@ class Affected:
     detail: str
 
 
+@dataclass(frozen=True)
+class _Judge:
+    """The world frame as known now, with the new order, and the people's court-order facts."""
+
+    world: World
+    pack: Pack
+    order: CourtOrder
+    coverage: Coverage
+
+    def blocking(self, person: Person, serves: Serves, destination: str, as_of: datetime) -> str | None:
+        """The `court_order` reason's words when the new order matches the pathway of the leg and an
+        order in effect at `as_of` covers it; None when the person keeps their previous status."""
+        situation = gates.Situation(self.world, person, as_of, self.pack, self.pack.era_at(as_of))
+        for candidate in candidates(self.world, person, as_of):
+            if candidate.destination != destination or not serves.accepts(_pathway(candidate)):
+                continue
+            if scope_matches(self.order.scope, person, candidate.kind, destination, as_of,
+                             self.order.binding_from, self.pack.timezone):
+                return gates.court_order(situation, candidate)
+        return None
+
+
 def record_court_order(
     conn: Connection, ledger: Ledger | None, order: CourtOrder, step: Step, source: str
 ) -> list[Affected]:
     """Store the order (recorded at `step.recorded`) and apply it to everyone it now blocks. The ledger
     is needed only to take people off a plane still boarding (escort back to detention)."""
     stored = order if order.recorded_at is not None else order.model_copy(update={"recorded_at": step.recorded})
-    writer = Writer(conn, now=step.recorded, kind="court_order", source=source)
-    writer.write(flatten(COURT_ORDERS, [stored]))
-    ctx = Context.at(conn, step.recorded)
-    rows = repo.passengers(
-        conn, [PassengerStatus.PLANNED, PassengerStatus.BOARDED, PassengerStatus.HELD, PassengerStatus.HANDED_OVER]
-    )
+    Writer(conn, now=step.recorded, kind="court_order", source=source).write(flatten(COURT_ORDERS, [stored]))
+    rows = repo.passengers(conn, _REACHABLE, repo.NOT_CANCELLED)
+    if not rows:
+        return []
+    world = load_frame(conn, step.recorded)
+    by_id = any(o.scope.persons is not None for o in world.court_orders)
+    coverage = load_coverage(conn, step.recorded, repo.person_ids(_REACHABLE, repo.NOT_CANCELLED), by_id)
+    judge = _Judge(world, pack_for_world(world), stored, coverage)
     flights = repo.load_flights(conn, {r.flight_id for r in rows})
-    tz = ctx.pack.timezone
-    groups: dict[datetime, list[repo.PassengerRow]] = defaultdict(list)
+    blocked = _blocked(judge, rows, flights, step.at)
+    return _apply(conn, ledger, flights, blocked, stored, step)
+
+
+def _blocked(
+    judge: _Judge, rows: Sequence[repo.PassengerRow], flights: dict[str, Flight], now: datetime
+) -> list[tuple[repo.PassengerRow, str]]:
+    """Each passenger the orders now block on their leg, with the reason's words. People with equal
+    court-order facts, on the same kind of leg, judged at the same instant, are judged once."""
+    found: list[tuple[repo.PassengerRow, str]] = []
+    judged: dict[tuple[object, ...], str | None] = {}
     for row in rows:
-        if row.state.value == "cancelled" or not _may_cover(ctx.world, stored, row, flights[row.flight_id], tz):
+        flight = flights[row.flight_id]
+        leg = flight.leg(row.leg)
+        person = judge.coverage.person(row.person_id)
+        if leg.serves is None or person is None:
             continue
-        groups[_next_step(row, flights[row.flight_id], step.at)].append(row)
-    affected: list[Affected] = []
-    per_flight: dict[str, list[tuple[repo.PassengerRow, Decided]]] = defaultdict(list)
-    for as_of, group in sorted(groups.items()):
-        decided = ctx.decide([r.person_id for r in group], as_of, step.recorded, record=False)
-        for row in group:
-            if row.person_id in decided:
-                per_flight[row.flight_id].append((row, decided[row.person_id]))
-    for flight_id, people in sorted(per_flight.items()):
-        affected += _apply(conn, ledger, flights[flight_id], people, stored, step)
-    return affected
+        as_of = _next_step(row, flight, now)
+        key = (judge.coverage.group_of[row.person_id], leg.serves.label, leg.to.country, as_of)
+        if key not in judged:
+            judged[key] = judge.blocking(person, leg.serves, leg.to.country, as_of)
+        detail = judged[key]
+        if detail is not None:
+            found.append((row, f"court_order ({detail})"))
+    return found
 
 
-def _may_cover(world: World, order: CourtOrder, row: repo.PassengerRow, flight: Flight, tz: str) -> bool:
-    person = world.person_by_id.get(row.person_id)
-    serves = flight.leg(row.leg).serves
-    if person is None or serves is None:
-        return False
-    destination = flight.leg(row.leg).to.country
-    kinds = ("third_country", "agreement_repatriation") if serves.agreement else ("repatriation", "designated")
-    return any(
-        scope_matches(order.scope, person, kind, destination, order.binding_from, order.binding_from, tz)
-        for kind in kinds
-    )
+def _pathway(candidate: gates.Candidate) -> Pathway:
+    return Pathway(candidate.kind, candidate.destination, candidate.agreement_id, ())
 
 
 def _next_step(row: repo.PassengerRow, flight: Flight, now: datetime) -> datetime:
@@ -92,47 +131,38 @@ def _next_step(row: repo.PassengerRow, flight: Flight, now: datetime) -> datetim
 def _apply(
     conn: Connection,
     ledger: Ledger | None,
-    flight: Flight,
-    people: list[tuple[repo.PassengerRow, Decided]],
+    flights: dict[str, Flight],
+    blocked: Sequence[tuple[repo.PassengerRow, str]],
     order: CourtOrder,
     step: Step,
 ) -> list[Affected]:
-    manifest = repo.load_manifest(conn, flight)
-    events: list[PassengerEvent] = []
+    """Strike, hold or flag each person, taking off the plane those already boarded; the manifest
+    events of every flight are appended together."""
+    events: dict[str, list[repo.Event]] = defaultdict(list)
     affected = []
-    for row, decided in people:
-        serves = flight.leg(row.leg).serves
-        if serves is None:
-            continue
-        reasons = decided.reasons_against(serves)
-        if not reasons:
-            continue
-        detail = ", ".join(f"{r.code} ({r.detail})" for r in reasons)
-        court = any(r.code == "court_order" for r in reasons)
-        action, event = _action(row, order, step, detail, court)
+    for row, detail in blocked:
+        action, event = _action(row, order, step, detail)
         if event is not None:
-            events.append(event)
+            events[row.flight_id].append(event)
         if row.status is PassengerStatus.BOARDED and action == "struck":
             if ledger is None:
-                raise MovementError(f"{row.person_id} must be taken off flight {flight.id}: the ledger is needed")
-            return_to_detention(conn, ledger, flight, row.person_id, step, "struck:court_order")
-        affected.append(Affected(row.person_id, flight.id, action, detail))
-    if events:
-        repo.append(conn, flight, manifest, events)
+                raise MovementError(f"{row.person_id} must be taken off flight {row.flight_id}: the ledger is needed")
+            return_to_detention(conn, ledger, flights[row.flight_id], row.person_id, step, "struck:court_order")
+        affected.append(Affected(row.person_id, row.flight_id, action, detail))
+    changed = {f: flights[f] for f in sorted(events)}
+    manifests = repo.projected_manifests(conn, changed.values())
+    repo.append_many(conn, [(flight, manifests[f], events[f]) for f, flight in changed.items()])
     return affected
 
 
-def _action(
-    row: repo.PassengerRow, order: CourtOrder, step: Step, detail: str, court: bool
-) -> tuple[str, PassengerEvent | None]:
+def _action(row: repo.PassengerRow, order: CourtOrder, step: Step, detail: str) -> tuple[str, PassengerEvent | None]:
     why = f"court order {order.id}: {detail}"
     if row.status is PassengerStatus.HANDED_OVER:
         if order.effect == "require_return":
             return "return_required", step.change("mark_return_required", row.person_id, why)
         return "no_action", None
     if row.state.value in _NOT_YET_FLOWN:
-        strike = StrikeReason.COURT_ORDER if court else StrikeReason.BLOCKED_BY_DECISION
-        return "struck", step.change("strike", row.person_id, why, strike=strike)
+        return "struck", step.change("strike", row.person_id, why, strike=StrikeReason.COURT_ORDER)
     if row.status is PassengerStatus.HELD:
         return "already_held", None
     return "held", step.change("hold", row.person_id, why)
