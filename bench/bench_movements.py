@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from accord.domain import Person
@@ -20,7 +20,6 @@ from accord.movements.flights import Flight
 from accord.movements.planner import MAX_PRIORITY, Candidate, Option, plan, plan_greedy
 from accord.services import movements as service
 from accord.services.court_orders import record_court_order
-from accord.services.evening import IMPORTED, ORDER_RECORDED, PLANNED
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 from accord.store.writer import import_document
@@ -28,6 +27,9 @@ from accord.world.loader import load_world_file
 
 EVENING = Path(__file__).resolve().parent.parent / "tests" / "e2e" / "movements"
 FLIGHTS = 50
+IMPORTED = datetime.fromisoformat("2025-03-15T12:00:00-04:00")
+PLANNED = datetime.fromisoformat("2025-03-15T13:00:00-04:00")
+ORDER_RECORDED = datetime.fromisoformat("2025-03-15T18:45:00-04:00")
 AGREEMENTS = ("A1", "A2", "A3")
 
 

@@ -27,6 +27,21 @@ def canonical(value: Any) -> bytes:
         raise FormatError(f"not canonicalisable: {exc}") from exc
 
 
+_PLAIN_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+
+
+def canonical_known_shape(value: Any) -> bytes:
+    """RFC 8785 bytes of a value already checked to hold only strings, null, booleans, safe integers,
+    arrays and objects with ASCII keys, as every ledger entry does once its schema is checked. For those
+    the C JSON encoder writes exactly RFC 8785 (same escapes, lowercase \\u00xx, code-point key order equal
+    to UTF-16 order for ASCII) at a tenth of the cost of the general `canonical`, which matters when a
+    verifier reads a million entries. A lone surrogate still fails, at the UTF-8 encoding."""
+    try:
+        return _PLAIN_JSON.encode(value).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FormatError(f"not canonicalisable: {exc}") from exc
+
+
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:

@@ -8,7 +8,6 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from accord.ledger import repository as repo
-from accord.ledger.canonical import canonical
 from accord.ledger.checkpoint import open_checkpoint
 from accord.ledger.keys import b64
 from accord.ledger.service import Ledger, checkpoint_now, inclusion_proof, witnesses
@@ -20,6 +19,7 @@ from accord.ledger.verify import (
     RECEIPT_FORMAT,
     Organisation,
     TrustedKeys,
+    export_line,
 )
 
 
@@ -43,7 +43,7 @@ def export_ledger(conn: Connection, ledger: Ledger, directory: Path) -> int:
     (directory / KEYS_FILE).write_bytes(keys.to_bytes())
     with (directory / ENTRIES_FILE).open("wb") as handle:
         for index, data in repo.entry_rows(conn, ledger.origin, 0, size):
-            handle.write(canonical({"index": index, "entry": b64(data)}) + b"\n")
+            handle.write(export_line(index, data))
     return size
 
 

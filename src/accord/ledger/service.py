@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from sqlalchemy import Connection, insert, select, update
 from accord.ledger import repository as repo
 from accord.ledger.checkpoint import Checkpoint, VerifierKey, cosign, open_checkpoint, parse_note, sign_checkpoint
 from accord.ledger.keys import Keyring, key_id
-from accord.ledger.merkle import consistency_ranges, inclusion_ranges, verify_consistency
+from accord.ledger.merkle import consistency_ranges, inclusion_ranges, leaf_hash, verify_consistency
 from accord.ledger.rules import Refusal
 from accord.ledger.statements import (
     HandoverStatement,
@@ -93,16 +94,19 @@ def _event(event_id: str | None) -> str:
     return event_id or uuid.uuid4().hex
 
 
-def _append(conn: Connection, ledger: Ledger, statement: Statement, signers: dict[str, str]) -> int:
-    """Sign `statement` with the named keyring keys (role -> key name) and append it."""
-    data = statement_bytes(statement)
-    kind = kind_of(statement)
-    message = signing_message(kind, data)
+def _signed(ledger: Ledger, statement: Statement, signers: dict[str, str]) -> bytes:
+    """The entry of `statement` signed with the named keyring keys (role -> key name)."""
+    message = signing_message(kind_of(statement), statement_bytes(statement))
     try:
         signatures = {role: ledger.keyring.sign(name, message) for role, name in signers.items()}
     except KeyError as exc:
         raise Refusal(f"cannot sign: {exc.args[0]}") from exc
-    return repo.append_entry(conn, ledger.origin, encode_entry(statement, signatures))
+    return encode_entry(statement, signatures)
+
+
+def _append(conn: Connection, ledger: Ledger, statement: Statement, signers: dict[str, str]) -> int:
+    """Sign `statement` and append it."""
+    return repo.append_entry(conn, ledger.origin, _signed(ledger, statement, signers))
 
 
 def register_organisation(
@@ -186,6 +190,20 @@ def _new_custodian_key(ledger: Ledger) -> bytes:
     return ledger.keyring.generate_named(lambda public: custodian_key_name(key_id(public)))
 
 
+@dataclass(frozen=True)
+class Handover:
+    """One handover to record: `person_id` passes from `from_custodian` to `to_custodian`."""
+
+    person_id: str
+    from_custodian: str
+    to_custodian: str
+    place: str
+    occurred_at: datetime
+    recorded_at: datetime
+    legal_basis: str
+    event_id: str | None = None
+
+
 def record_handover(
     conn: Connection,
     ledger: Ledger,
@@ -202,30 +220,49 @@ def record_handover(
     """Append a handover co-signed by both custodians' current keys (held by this node's keyring) and
     return its index. Refused (Refusal, nothing written) on a custody break, a replayed event id, a
     missing or ended key, or any other rule of docs/ledger.md."""
+    handover = Handover(person_id, from_custodian, to_custodian, place, occurred_at, recorded_at, legal_basis, event_id)
+    return record_handovers(conn, ledger, [handover])[0]
+
+
+def record_handovers(conn: Connection, ledger: Ledger, handovers: Sequence[Handover]) -> list[int]:
+    """Append handovers in order (a person may appear several times), as `record_handover` would one by
+    one, in one batch: every entry is still checked and both its signatures verified, but the rows are
+    written together. All or nothing; return the indices."""
     repo.lock_head(conn, ledger.origin)  # so that `previous` and the keys cannot change under us
     view = repo.DatabaseView(conn, ledger.origin)
-    person = ledger.commitment(person_id)
-    last = view.last_handover(person)
-    parties = []
-    for role, custodian in (("from", from_custodian), ("to", to_custodian)):
-        active = view.active_key(custodian)
-        if active is None:
+    persons = [ledger.commitment(h.person_id) for h in handovers]
+    previous = {person: link.leaf_hash for person, link in view.last_handovers(persons).items()}
+    active: dict[str, str] = {}  # custodian -> key id; handovers do not change keys
+    entries = []
+    for handover, person in zip(handovers, persons, strict=True):
+        sender = _signing_party(view, active, "from", handover.from_custodian)
+        receiver = _signing_party(view, active, "to", handover.to_custodian)
+        last = previous.get(person)
+        statement = HandoverStatement(
+            ledger.origin,
+            _event(handover.event_id),
+            handover.recorded_at,
+            person,
+            None if last is None else last.hex(),
+            sender,
+            receiver,
+            handover.place,
+            handover.occurred_at,
+            handover.legal_basis,
+        )
+        signers = {"from": custodian_key_name(sender.key_id), "to": custodian_key_name(receiver.key_id)}
+        entries.append(_signed(ledger, statement, signers))
+        previous[person] = leaf_hash(entries[-1])
+    return repo.append_entries(conn, ledger.origin, entries)
+
+
+def _signing_party(view: repo.DatabaseView, active: dict[str, str], role: str, custodian: str) -> Party:
+    if custodian not in active:
+        key = view.active_key(custodian)
+        if key is None:
             raise Refusal(f"statement.{role}.custodian: {custodian!r} has no active key in the ledger")
-        parties.append(Party(custodian, active))
-    statement = HandoverStatement(
-        ledger.origin,
-        _event(event_id),
-        recorded_at,
-        person,
-        None if last is None else last.leaf_hash.hex(),
-        parties[0],
-        parties[1],
-        place,
-        occurred_at,
-        legal_basis,
-    )
-    signers = {"from": custodian_key_name(parties[0].key_id), "to": custodian_key_name(parties[1].key_id)}
-    return _append(conn, ledger, statement, signers)
+        active[custodian] = key
+    return Party(custodian, active[custodian])
 
 
 # ---- custody queries ---------------------------------------------------------------------------------

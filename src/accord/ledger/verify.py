@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from accord.ledger.canonical import FormatError, canonical, parse_canonical, parse_strict
+from accord.ledger.canonical import FormatError, canonical, canonical_known_shape, parse_canonical, parse_strict
 from accord.ledger.checkpoint import (
     COSIGNATURE_V1,
     CheckpointError,
@@ -127,6 +127,11 @@ class Report:
     kinds: dict[str, int] = field(default_factory=dict)
 
 
+def export_line(index: int, data: bytes) -> bytes:
+    """The line of entries.jsonl for entry `index`: the only spelling the verifier accepts."""
+    return canonical_known_shape({"entry": b64(data), "index": index}) + b"\n"
+
+
 def _entries(path: Path) -> Iterator[tuple[int, bytes]]:
     """(line number, entry bytes) from entries.jsonl, each line `{"entry":BASE64,"index":N}` in RFC 8785
     form with N counting from 0: a dropped, duplicated or reordered line is caught here."""
@@ -136,23 +141,48 @@ def _entries(path: Path) -> Iterator[tuple[int, bytes]]:
         raise VerificationFailed(f"{path}: {exc.strerror or exc}") from exc
     with handle:
         for number, line in enumerate(handle, start=1):
-            where = f"{path.name} line {number}"
-            if not line.endswith(b"\n"):
-                raise VerificationFailed(f"{where}: the last line has no newline", number - 1)
-            try:
-                obj = parse_canonical(line[:-1])
-                if sorted(obj) != ["entry", "index"]:
-                    raise FormatError("expected exactly the fields entry and index")
-                data = unb64(obj["entry"], "entry") if isinstance(obj["entry"], str) else None
-            except (FormatError, ValueError) as exc:
-                raise VerificationFailed(f"{where} (entry {number - 1}): {exc}", number - 1) from exc
-            if obj["index"] != number - 1 or data is None:
-                raise VerificationFailed(
-                    f"{where}: index {obj['index']!r} where entry {number - 1} belongs"
-                    " (an entry was dropped, duplicated or reordered)",
-                    number - 1,
-                )
-            yield number, data
+            data = _entry_of_line(line, number - 1)
+            yield number, data if data is not None else _entry_of_odd_line(line, number, path.name)
+
+
+_LINE_HEAD = b'{"entry":"'
+
+
+def _entry_of_line(line: bytes, index: int) -> bytes | None:
+    """The entry when `line` is exactly `export_line(index, entry)`, else None. Comparing bytes around
+    canonical base64 (which JSON never escapes) accepts exactly the lines `_entry_of_odd_line` accepts,
+    at a fraction of the cost of parsing."""
+    tail = b'","index":%d}\n' % index
+    if not (line.startswith(_LINE_HEAD) and line.endswith(tail)):
+        return None
+    try:
+        return unb64(line[len(_LINE_HEAD) : -len(tail)].decode("ascii"), "entry")
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _entry_of_odd_line(line: bytes, number: int, name: str) -> bytes:
+    """Parse a line that is not in the exact expected form, to say what is wrong with it."""
+    where = f"{name} line {number}"
+    if not line.endswith(b"\n"):
+        raise VerificationFailed(f"{where}: the last line has no newline", number - 1)
+    try:
+        obj = parse_strict(line[:-1])
+        if sorted(obj) != ["entry", "index"]:
+            raise FormatError("expected exactly the fields entry and index")
+        data = unb64(obj["entry"], "entry") if isinstance(obj["entry"], str) else None
+    except (FormatError, ValueError) as exc:
+        raise VerificationFailed(f"{where} (entry {number - 1}): {exc}", number - 1) from exc
+    # `type(...) is int` because JSON true would equal 1 and false 0.
+    if type(obj["index"]) is not int or obj["index"] != number - 1 or data is None:
+        raise VerificationFailed(
+            f"{where}: index {obj['index']!r} where entry {number - 1} belongs"
+            " (an entry was dropped, duplicated or reordered)",
+            number - 1,
+        )
+    if line != export_line(number - 1, data):
+        raise VerificationFailed(f"{where} (entry {number - 1}): not in RFC 8785 canonical form", number - 1)
+    return data
 
 
 def _verify_batch(jobs: list[tuple[int, bytes, bytes, bytes, str]]) -> tuple[int, str] | None:

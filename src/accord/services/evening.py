@@ -1,26 +1,29 @@
 """The evening of 2025-03-15, replayed step by step through the movement services.
 
-Two flights leave Harlingen at 17:25 and 17:45 EDT; the J.G.G. class order binds orally at 18:45; a third
-flight boards at 19:36; the first two land in El Salvador at 00:10 local time on 2025-03-16. `run_evening`
-imports a world, registers the custodians in the ledger, adds the flights, plans (or takes a roster),
-locks, boards, departs, records the court order and lands the flights, and returns what happened at each
-step. `accord demo` and the end-to-end test both run it."""
+Two flights leave Harlingen at 17:25 and 17:45 EDT; the J.G.G. class order binds orally at 18:45 and is
+recorded at 18:50; a third flight leaves at 19:36; the first two land in El Salvador at 00:10 local time
+on 2025-03-16 (examples/flights/evening-2025-03-15.yaml, examples/court-orders/jgg-tro-class.yaml, on the
+reference world examples/us-slv-2025.yaml). `run_evening` imports a world, registers the custodians in
+the ledger, adds the flights, plans (or takes a roster), locks, boards, departs, records the court order
+and lands the flights, and returns what happened at each step; every instant derives from the flights
+and the order (`Schedule`). `accord demo` and the end-to-end tests run it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
+from accord.domain import CourtOrder
 from accord.ledger.keys import Keyring
 from accord.ledger.repository import ledger_ids
 from accord.ledger.service import Ledger, add_custodian_key, init_ledger, open_ledger, register_organisation
 from accord.movements.files import load_court_order_file, load_flight_file
 from accord.movements.flights import Flight
-from accord.movements.manifest import MovementError
+from accord.movements.manifest import MovementError, PassengerStatus
 from accord.services import movements as service
 from accord.services.court_orders import Affected, record_court_order
 from accord.store.engine import make_engine
@@ -31,44 +34,54 @@ from accord.store.writer import import_document
 from accord.world.loader import load_world_file
 
 ACTOR = "evening-replay"
-
-
-def _t(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-IMPORTED = _t("2025-03-15T12:00:00-04:00")
-PLANNED = _t("2025-03-15T13:00:00-04:00")
-LOCKED = _t("2025-03-15T16:00:00-04:00")
-ORDER_RECORDED = _t("2025-03-15T18:45:00-04:00")
-LANDED = _t("2025-03-16T00:10:00-06:00")
-# Boarding starts this long before each scheduled departure; the third flight boards at 19:36 itself.
-BOARDING = {"GXA-1": _t("2025-03-15T17:00:00-04:00"), "GXA-2": _t("2025-03-15T17:30:00-04:00"),
-            "GXA-3": _t("2025-03-15T19:36:00-04:00")}
-DEPARTED = {"GXA-1": _t("2025-03-15T17:25:00-04:00"), "GXA-2": _t("2025-03-15T17:45:00-04:00"),
-            "GXA-3": _t("2025-03-15T19:37:00-04:00")}
+# How long before a flight's first scheduled departure each step happens (the reference evening: import
+# at 12:00, plan at 13:00, lock at 16:00 for the 17:25 flight), and how long before each departure its
+# boarding starts.
+IMPORT_LEAD = timedelta(hours=5, minutes=25)
+PLAN_LEAD = timedelta(hours=4, minutes=25)
+LOCK_LEAD = timedelta(hours=1, minutes=25)
+BOARDING_LEAD = timedelta(minutes=25)
 CUSTODIAN_ORGS = {"ICE-HRL": "US-DHS", "ICE-AIR": "US-DHS", "SLV-CECOT": "SLV-DGCP"}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When each step of the evening happens, derived from the flights and the court order."""
+
+    imported: datetime
+    planned: datetime
+    locked: datetime
+    order_recorded: datetime
+
+    @classmethod
+    def of(cls, flights: Sequence[Flight], order: CourtOrder) -> Schedule:
+        first = min(f.scheduled_departure for f in flights)
+        recorded = order.recorded_at or order.binding_from
+        return cls(first - IMPORT_LEAD, first - PLAN_LEAD, first - LOCK_LEAD, recorded)
 
 
 @dataclass
 class EveningOutcome:
-    plan: service.PlanReport | None = None
+    plans: list[service.PlanReport] = field(default_factory=list)  # one per flight, in departure order
     locks: list[service.LockReport] = field(default_factory=list)
     boarding: list[service.BoardOutcome] = field(default_factory=list)
     court_order: list[Affected] = field(default_factory=list)
     arrivals: list[service.ArrivalReport] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)  # flights nobody boarded
 
     def lines(self) -> list[str]:
         lines = []
-        if self.plan is not None:
-            p = self.plan.plan
-            lines.append(f"plan: {len(p.assignment)} placed, objective {p.objective}, gap {p.gap:.4%} ({p.status}), "
-                         f"{len(self.plan.left_off)} left off")
+        for report in self.plans:
+            p = report.plan
+            flight = ", ".join(sorted({placement.flight for placement in report.placements})) or "no flight"
+            lines.append(f"plan {flight}: {len(p.assignment)} placed, objective {p.objective}, gap {p.gap:.4%} "
+                         f"({p.status}), {len(report.left_off)} left off")
         for lock in self.locks:
             lines.append(f"lock {lock.flight}: {len(lock.kept)} kept, {len(lock.struck)} struck")
         boarded = sum(1 for b in self.boarding if b.boarded)
         lines.append(f"boarding: {boarded} boarded, {len(self.boarding) - boarded} refused")
         lines += [f"  refused {b.person}: {b.detail}" for b in self.boarding if not b.boarded]
+        lines += [f"cancelled {flight}: nobody boarded" for flight in self.cancelled]
         lines.append(f"court order: {len(self.court_order)} people affected")
         lines += [f"  {a.person} on {a.flight}: {a.action}" for a in self.court_order]
         for arrival in self.arrivals:
@@ -90,31 +103,40 @@ def run_evening(
     roster: Mapping[str, Sequence[str]] | None = None,
     keyring: Keyring | None = None,
 ) -> EveningOutcome:
-    """Replay the evening. With `roster` (flight -> people) the manifests are drafted as given; without,
-    the planner chooses for the three flights together. Each step is its own transaction."""
+    """Replay the evening: the flights of `flights_file`, the court order of `order_file`. With `roster`
+    (flight -> people) the manifests are drafted as given; without, the planner fills the flights, each
+    in departure order from the people not yet on a manifest (so the earliest flight takes the
+    longest-final orders first); a flight nobody was placed on does not fly. Flights leaving before
+    the order is recorded board and depart first; the order is recorded (at its `recorded_at`, else its
+    `binding_from`); the other flights board and depart (or are cancelled when everyone was struck);
+    every flight that left lands at its scheduled arrival. Each step is its own transaction.
+
+    The order file is the only source of the order: a copy of it in the world file (same id) is left
+    out of the import, so that the order takes effect through `record_court_order`, as it would live."""
+    flights = sorted(load_flight_file(flights_file).flights, key=lambda f: f.scheduled_departure)
+    order = load_court_order_file(order_file)
+    when = Schedule.of(flights, order)
     engine = make_engine(database_url)
     upgrade(engine)
     outcome = EveningOutcome()
-    flights = load_flight_file(flights_file).flights
     try:
         with engine.begin() as conn:
-            _import(conn, world_file)
-            ledger = _ledger(conn, keyring, flights)
-            service.add_flights(conn, flights, _step(IMPORTED))
+            _import(conn, world_file, order.id, when.imported)
+            ledger = custodian_ledger(conn, keyring, flights, when.imported)
+            service.add_flights(conn, flights, _step(when.imported))
         with engine.begin() as conn:
-            _draft(conn, outcome, [f.id for f in flights], roster)
+            _draft(conn, outcome, [f.id for f in flights], roster, when.planned)
+            flights = [f for f in flights if service.show_manifest(conn, f.id).manifest.state is not None]
         for flight in flights:
             with engine.begin() as conn:
-                outcome.locks.append(service.lock(conn, flight.id, _step(LOCKED)))
-        for flight in flights[:2]:
-            _board_and_depart(engine, ledger, flight, outcome)
+                outcome.locks.append(service.lock(conn, flight.id, _step(when.locked)))
+        before = [f for f in flights if f.scheduled_departure < when.order_recorded]
+        flown = [f for f in before if _board_and_depart(engine, ledger, f, outcome)]
         with engine.begin() as conn:
-            order = load_court_order_file(order_file)
-            outcome.court_order = record_court_order(conn, ledger, order, _step(ORDER_RECORDED), str(order_file))
-        _board_and_depart(engine, ledger, flights[2], outcome)
-        for flight in flights[:2]:
-            with engine.begin() as conn:
-                outcome.arrivals.append(service.arrive(conn, ledger, flight.id, 1, _step(LANDED)))
+            outcome.court_order = record_court_order(conn, ledger, order, _step(when.order_recorded), str(order_file))
+        flown += [f for f in flights[len(before):] if _board_and_depart(engine, ledger, f, outcome)]
+        for flight in sorted(flown, key=lambda f: f.legs[-1].scheduled_arrival):
+            _arrive(engine, ledger, flight, outcome)
     finally:
         engine.dispose()
     return outcome
@@ -124,53 +146,79 @@ def _step(at: datetime) -> service.Step:
     return service.Step(at, ACTOR)
 
 
-def _import(conn: Connection, world_file: str | Path) -> None:
+def _import(conn: Connection, world_file: str | Path, order_id: str, at: datetime) -> None:
+    """Import the world once, leaving out the court order that the evening records itself."""
     try:
         load_world(conn)
     except NothingStored:
-        import_document(conn, load_world_file(world_file), now=IMPORTED, source=str(world_file))
+        document = load_world_file(world_file)
+        kept = tuple(o for o in document.world.court_orders if o.id != order_id)
+        world = document.world.model_copy(update={"court_orders": kept})
+        import_document(conn, document.model_copy(update={"world": world}), now=at, source=str(world_file))
 
 
-def _ledger(conn: Connection, keyring: Keyring | None, flights: Sequence[Flight]) -> Ledger:
-    """The ledger with an organisation and a key for every custodian the flights name."""
+def custodian_ledger(conn: Connection, keyring: Keyring | None, flights: Sequence[Flight], at: datetime) -> Ledger:
+    """The ledger, created with an organisation and a key for every custodian the flights name when
+    there is none yet."""
     if ledger_ids(conn):
         return open_ledger(conn, keyring)
     ledger = init_ledger(conn, keyring or Keyring.from_environment(), "accord-evening")
     custodians = {c for f in flights for c in (f.escort, f.detention_custodian)}
     custodians |= {leg.receiving_custodian for f in flights for leg in f.legs if leg.receiving_custodian}
     for org in sorted({CUSTODIAN_ORGS.get(c, c) for c in custodians}):
-        register_organisation(conn, ledger, org=org, name=org, recorded_at=IMPORTED)
+        register_organisation(conn, ledger, org=org, name=org, recorded_at=at)
     for custodian in sorted(custodians):
         add_custodian_key(conn, ledger, org=CUSTODIAN_ORGS.get(custodian, custodian), custodian=custodian,
-                          recorded_at=IMPORTED)
+                          recorded_at=at)
     return ledger
 
 
 def _draft(
-    conn: Connection, outcome: EveningOutcome, flight_ids: list[str], roster: Mapping[str, Sequence[str]] | None
+    conn: Connection,
+    outcome: EveningOutcome,
+    flight_ids: list[str],
+    roster: Mapping[str, Sequence[str]] | None,
+    at: datetime,
 ) -> None:
     if roster is None:
-        outcome.plan = service.plan_flights(conn, flight_ids, PLANNED)
-        service.apply_plan(conn, outcome.plan, _step(PLANNED))
+        for flight_id in flight_ids:
+            report = service.plan_flights(conn, [flight_id], at)
+            service.apply_plan(conn, report, _step(at))
+            outcome.plans.append(report)
         return
     for flight_id, people in roster.items():
-        service.draft_manifest(conn, flight_id, [(p, 1) for p in people], _step(PLANNED))
+        service.draft_manifest(conn, flight_id, [(p, 1) for p in people], _step(at))
 
 
-def _board_and_depart(engine: Engine, ledger: Ledger, flight: Flight, outcome: EveningOutcome) -> None:
-    """Everyone still on the manifest presents the identity on their record; then the flight leaves."""
+def _board_and_depart(engine: Engine, ledger: Ledger, flight: Flight, outcome: EveningOutcome) -> bool:
+    """Boarding starts `BOARDING_LEAD` before the scheduled departure; everyone still on the manifest
+    presents the identity on their record; then the flight leaves on time, or is cancelled when nobody
+    boarded (everyone struck). True when it left."""
+    boarding = flight.scheduled_departure - BOARDING_LEAD
     with engine.begin() as conn:
         manifest = service.show_manifest(conn, flight.id).manifest
-        world = load_world(conn, known_at=BOARDING[flight.id])
+        world = load_world(conn, known_at=boarding)
     for passenger in manifest.seated():
         identity = world.person_by_id[passenger.person].identity
         presented = identity.reference if identity is not None and identity.reference else "none"
         with engine.begin() as conn:
             try:
                 outcome.boarding.append(
-                    service.board(conn, ledger, flight.id, passenger.person, presented, _step(BOARDING[flight.id]))
+                    service.board(conn, ledger, flight.id, passenger.person, presented, _step(boarding))
                 )
             except MovementError as exc:
                 outcome.boarding.append(service.BoardOutcome(passenger.person, False, str(exc)))
     with engine.begin() as conn:
-        service.depart(conn, flight.id, _step(DEPARTED[flight.id]))
+        if not service.show_manifest(conn, flight.id).manifest.with_status(PassengerStatus.BOARDED):
+            service.cancel(conn, flight.id, _step(flight.scheduled_departure), "nobody boarded")
+            outcome.cancelled.append(flight.id)
+            return False
+        service.depart(conn, flight.id, _step(flight.scheduled_departure))
+    return True
+
+
+def _arrive(engine: Engine, ledger: Ledger, flight: Flight, outcome: EveningOutcome) -> None:
+    """Each leg lands at its scheduled arrival (the evening's flights fly one leg each)."""
+    for number, leg in enumerate(flight.legs, start=1):
+        with engine.begin() as conn:
+            outcome.arrivals.append(service.arrive(conn, ledger, flight.id, number, _step(leg.scheduled_arrival)))

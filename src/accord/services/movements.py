@@ -429,6 +429,12 @@ def _propose_return(conn: Connection, flight: Flight, leg: int, person: str, ste
     ))
 
 
+def cancel(conn: Connection, flight_id: str, step: Step, reason: str) -> None:
+    """Cancel a manifest that has nobody aboard (draft, locked, or boarding with everyone struck)."""
+    flight = repo.load_flight(conn, flight_id)
+    repo.append(conn, flight, repo.load_manifest(conn, flight), [step.life("cancel", reason)])
+
+
 def close(conn: Connection, flight_id: str, step: Step) -> None:
     flight = repo.load_flight(conn, flight_id)
     repo.append(conn, flight, repo.load_manifest(conn, flight), [step.life("close")])
@@ -486,15 +492,18 @@ def _places_left(
     exclude_flight: str | None = None,
 ) -> int:
     """The version's capacity at `at`, less the people held under the agreement that day (custody
-    records, and people handed over by movements not yet in them) and the places held on manifests."""
-    agreement = ctx.world.agreement_by_id[agreement_id]
+    records, and people handed over by movements and still abroad, return_required included, not yet in
+    them) and the places held on manifests."""
+    agreement = ctx.world.agreement_by_id.get(agreement_id)
+    if agreement is None:
+        raise MovementError(f"no agreement {agreement_id!r} in the stored world as known at {ctx.known_at}")
     tz = ctx.world.agreement_timezone(agreement)
     version = version_in_effect(agreement, at, tz)
     if version is None or version.capacity is None:
         return UNLIMITED
     day = local_date(at, tz)
     in_records = {r.person for r in ctx.world.custody if r.agreement == agreement_id and r.held_on(day)}
-    handed = repo.handed_over_under(ctx.conn, agreement_id) - in_records
+    handed = repo.held_abroad_under(ctx.conn, agreement_id) - in_records
     held = occupancy(ctx.world, agreement_id, day) + len(handed)
     return max(0, version.capacity - held - repo.seated_under(ctx.conn, agreement_id, states, exclude_flight))
 

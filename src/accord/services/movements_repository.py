@@ -7,10 +7,11 @@ caller's transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,9 +22,11 @@ from accord.movements.manifest import (
     Manifest,
     ManifestState,
     MovementError,
+    Passenger,
     PassengerEvent,
     PassengerStatus,
-    apply,
+    StrikeReason,
+    fold,
     replay,
 )
 from accord.store.tables_movements import (
@@ -44,6 +47,7 @@ from accord.store.tables_movements import (
 
 Event = LifecycleEvent | PassengerEvent
 _CHUNK = 500  # keys per statement, within every backend's parameter limit
+NOT_CANCELLED = frozenset(ManifestState) - {ManifestState.CANCELLED}
 
 
 class UnknownFlight(MovementError):
@@ -75,7 +79,16 @@ def load_flight(conn: Connection, flight_id: str) -> Flight:
 
 
 def load_flights(conn: Connection, flight_ids: Iterable[str]) -> dict[str, Flight]:
-    return {flight_id: load_flight(conn, flight_id) for flight_id in flight_ids}
+    """The flights asked for, in the order asked, read in a few statements."""
+    wanted = list(dict.fromkeys(flight_ids))
+    bodies: dict[str, str] = {}
+    for chunk in _chunks(wanted):
+        query = select(flights_table.c.id, flights_table.c.body).where(flights_table.c.id.in_(chunk))
+        bodies.update((row.id, row.body) for row in conn.execute(query))
+    missing = [f for f in wanted if f not in bodies]
+    if missing:
+        raise UnknownFlight(f"no flight {missing[0]!r} (add it with `accord flight add FILE`)")
+    return {f: Flight.model_validate_json(bodies[f]) for f in wanted}
 
 
 def flight_events(conn: Connection, flight_id: str) -> list[Event]:
@@ -87,19 +100,51 @@ def load_manifest(conn: Connection, flight: Flight) -> Manifest:
     return replay(flight.id, len(flight.legs), flight_events(conn, flight.id))
 
 
+def projected_manifests(conn: Connection, flights: Iterable[Flight]) -> dict[str, Manifest]:
+    """The current manifests of `flights` read from the projection (a few statements, no replay)."""
+    legs = {flight.id: len(flight.legs) for flight in flights}
+    m, p = manifests_table, passengers_table
+    heads: dict[str, Manifest] = {}
+    people: dict[str, dict[str, Passenger]] = {f: {} for f in legs}
+    for chunk in _chunks(list(legs)):
+        for row in conn.execute(select(m).where(m.c.flight_id.in_(chunk))):
+            state = ManifestState(row.state)
+            heads[row.flight_id] = Manifest(row.flight_id, legs[row.flight_id], state, row.departed_legs,
+                                            row.arrived_legs)
+        for row in conn.execute(select(p).where(p.c.flight_id.in_(chunk))):
+            strike = StrikeReason(row.strike_reason) if row.strike_reason else None
+            people[row.flight_id][row.person_id] = Passenger(row.person_id, row.leg, PassengerStatus(row.status),
+                                                             strike)
+    return {
+        f: replace(heads[f], passengers=people[f]) if f in heads else Manifest(f, n) for f, n in legs.items()
+    }
+
+
 def append(conn: Connection, flight: Flight, manifest: Manifest, events: Sequence[Event]) -> Manifest:
     """Apply `events` to `manifest` (all or nothing), store them and update the projection."""
-    after = manifest
-    for event in events:
-        after = apply(after, event)
-    if not events:
-        return after
-    first_seq = _event_count(conn, flight.id)
-    conn.execute(insert(events_table), [_event_row(flight.id, first_seq + i, e) for i, e in enumerate(events)])
-    _project_manifest(conn, flight.id, after, first_seq + len(events))
-    changed = {e.person for e in events if isinstance(e, PassengerEvent)}
-    _project_passengers(conn, flight, after, changed)
-    return after
+    return append_many(conn, [(flight, manifest, events)])[0]
+
+
+def append_many(conn: Connection, changes: Sequence[tuple[Flight, Manifest, Sequence[Event]]]) -> list[Manifest]:
+    """`append` for several manifests at once: every manifest is folded first (a refused transition on
+    any of them writes nothing), then each table is written with one statement."""
+    afters = [fold(manifest, events) for _, manifest, events in changes]
+    written = [(flight, after, events) for (flight, _, events), after in zip(changes, afters, strict=True) if events]
+    if not written:
+        return afters
+    counts = _event_counts(conn, [flight.id for flight, _, _ in written])
+    rows = [
+        _event_row(flight.id, counts.get(flight.id, 0) + i, event)
+        for flight, _, events in written
+        for i, event in enumerate(events)
+    ]
+    conn.execute(insert(events_table), rows)
+    _project_manifests(conn, [(f.id, after, counts.get(f.id, 0) + len(ev)) for f, after, ev in written], counts)
+    _project_passengers(conn, [
+        (flight, before, after, {e.person for e in events if isinstance(e, PassengerEvent)})
+        for (flight, before, events), after in zip(changes, afters, strict=True) if events
+    ])
+    return afters
 
 
 def _event_row(flight_id: str, seq: int, event: Event) -> dict[str, object]:
@@ -115,47 +160,73 @@ def _event_row(flight_id: str, seq: int, event: Event) -> dict[str, object]:
     }
 
 
-def _event_count(conn: Connection, flight_id: str) -> int:
-    query = select(manifests_table.c.events).where(manifests_table.c.flight_id == flight_id)
-    return int(conn.execute(query).scalar_one_or_none() or 0)
-
-
-def _project_manifest(conn: Connection, flight_id: str, manifest: Manifest, events: int) -> None:
-    if manifest.state is None:
-        return
-    values = {
-        "state": manifest.state.value,
-        "departed_legs": manifest.departed_legs,
-        "arrived_legs": manifest.arrived_legs,
-        "events": events,
-    }
-    updated = conn.execute(update(manifests_table).where(manifests_table.c.flight_id == flight_id).values(values))
-    if updated.rowcount == 0:
-        conn.execute(insert(manifests_table).values(flight_id=flight_id, **values))
-
-
-def _project_passengers(conn: Connection, flight: Flight, manifest: Manifest, people: set[str]) -> None:
-    ordered = sorted(people)
-    for chunk in _chunks(ordered):
-        conn.execute(
-            delete(passengers_table).where(
-                passengers_table.c.flight_id == flight.id, passengers_table.c.person_id.in_(chunk)
-            )
+def _event_counts(conn: Connection, flight_ids: list[str]) -> dict[str, int]:
+    """Events applied so far per manifest (the next seq); a manifest not yet projected is absent."""
+    counts: dict[str, int] = {}
+    for chunk in _chunks(flight_ids):
+        query = select(manifests_table.c.flight_id, manifests_table.c.events).where(
+            manifests_table.c.flight_id.in_(chunk)
         )
-    rows = []
-    for person in ordered:
-        passenger = manifest.passengers[person]
-        serves = flight.leg(passenger.leg).serves
-        rows.append({
-            "flight_id": flight.id,
-            "person_id": person,
-            "leg": passenger.leg,
-            "agreement_id": serves.agreement if serves is not None else None,
-            "status": passenger.status.value,
-            "strike_reason": passenger.strike_reason.value if passenger.strike_reason else None,
-        })
-    if rows:
-        conn.execute(insert(passengers_table), rows)
+        counts.update((row.flight_id, int(row.events)) for row in conn.execute(query))
+    return counts
+
+
+def _project_manifests(conn: Connection, manifests: list[tuple[str, Manifest, int]], known: dict[str, int]) -> None:
+    """Update the projected manifests already stored, insert the new ones."""
+    rows = [
+        {
+            "flight_id": flight_id,
+            "state": manifest.state.value,
+            "departed_legs": manifest.departed_legs,
+            "arrived_legs": manifest.arrived_legs,
+            "events": events,
+        }
+        for flight_id, manifest, events in manifests
+        if manifest.state is not None
+    ]
+    stored = [{**r, "key": r["flight_id"]} for r in rows if r["flight_id"] in known]
+    if stored:
+        m = manifests_table
+        values: dict[str, Any] = {n: bindparam(n) for n in ("state", "departed_legs", "arrived_legs", "events")}
+        conn.execute(update(m).where(m.c.flight_id == bindparam("key")).values(values), stored)
+    new = [r for r in rows if r["flight_id"] not in known]
+    if new:
+        conn.execute(insert(manifests_table), new)
+
+
+def _project_passengers(conn: Connection, changes: list[tuple[Flight, Manifest, Manifest, set[str]]]) -> None:
+    """Bring the projected rows of the people whose entries changed up to date: an update for people
+    already on the manifest before, an insert for people added."""
+    p = passengers_table
+    moved = [(flight, before, after, person) for flight, before, after, people in changes for person in sorted(people)]
+    updates = [
+        {"f": flight.id, "p": person, "s": after.passengers[person].status.value,
+         "r": _strike(after.passengers[person])}
+        for flight, before, after, person in moved if person in before.passengers
+    ]
+    if updates:
+        key = and_(p.c.flight_id == bindparam("f"), p.c.person_id == bindparam("p"))
+        conn.execute(update(p).where(key).values(status=bindparam("s"), strike_reason=bindparam("r")), updates)
+    added = [_passenger_row(flight, after.passengers[person])
+             for flight, before, after, person in moved if person not in before.passengers]
+    if added:
+        conn.execute(insert(p), added)
+
+
+def _strike(passenger: Passenger) -> str | None:
+    return passenger.strike_reason.value if passenger.strike_reason else None
+
+
+def _passenger_row(flight: Flight, passenger: Passenger) -> dict[str, object]:
+    serves = flight.leg(passenger.leg).serves
+    return {
+        "flight_id": flight.id,
+        "person_id": passenger.person,
+        "leg": passenger.leg,
+        "agreement_id": serves.agreement if serves is not None else None,
+        "status": passenger.status.value,
+        "strike_reason": _strike(passenger),
+    }
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:
@@ -196,6 +267,16 @@ def passengers(
     ]
 
 
+def person_ids(statuses: Iterable[PassengerStatus], states: Iterable[ManifestState]) -> Select[tuple[str]]:
+    """A subquery: the people with one of `statuses` on a manifest in one of `states`."""
+    p, m = passengers_table, manifests_table
+    return (
+        select(p.c.person_id)
+        .join(m, m.c.flight_id == p.c.flight_id)
+        .where(p.c.status.in_([s.value for s in statuses]), m.c.state.in_([s.value for s in states]))
+    )
+
+
 def seated_under(
     conn: Connection, agreement_id: str, states: Iterable[ManifestState], exclude_flight: str | None = None
 ) -> int:
@@ -212,10 +293,20 @@ def seated_under(
     return int(conn.execute(query).scalar_one())
 
 
-def handed_over_under(conn: Connection, agreement_id: str) -> set[str]:
-    p = passengers_table
+def held_abroad_under(conn: Connection, agreement_id: str) -> set[str]:
+    """People handed over under the agreement by movements who are still held abroad: handed over, or
+    marked return_required after their handover (they hold their place until actually returned). People
+    whose handover was refused never left the escort and hold no place."""
+    p, e = passengers_table, events_table
+    handed = (
+        select(e.c.id)
+        .where(e.c.flight_id == p.c.flight_id, e.c.person_id == p.c.person_id, e.c.kind == "hand_over")
+        .exists()
+    )
     query = select(p.c.person_id).where(
-        p.c.agreement_id == agreement_id, p.c.status == PassengerStatus.HANDED_OVER.value
+        p.c.agreement_id == agreement_id,
+        (p.c.status == PassengerStatus.HANDED_OVER.value)
+        | and_(p.c.status == PassengerStatus.RETURN_REQUIRED.value, handed),
     )
     return set(conn.execute(query).scalars())
 

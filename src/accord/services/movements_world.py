@@ -33,6 +33,7 @@ COVERAGE_LISTS: dict[str, Table] = {
     "designations": t.person_designations,
     "pending": t.person_pending,
 }
+_CHUNK = 500  # ids per statement, within every backend's parameter limit
 _PEOPLE_TABLES = {PERSONS.table, CUSTODY.table, *(child.table for _, child in PERSONS.children)}
 
 
@@ -69,23 +70,35 @@ def load_coverage(
     """The court-order facts of the people `people` selects, as known at `known_at`. With `by_id` (an
     order in effect names persons) every person is their own group."""
     heads = {
-        r.id: (r.nationalities, r.district, r.body)
+        r.id: (r.nationalities, r.district)
         for r in conn.execute(
-            select(t.persons.c.id, t.persons.c.nationalities, t.persons.c.district, t.persons.c.body)
+            select(t.persons.c.id, t.persons.c.nationalities, t.persons.c.district)
             .where(visible(t.persons, known_at), t.persons.c.id.in_(people))
         )
     }
     lists = {name: _list_bodies(conn, table, known_at, people) for name, table in COVERAGE_LISTS.items()}
     coverage = Coverage()
     members: dict[tuple[object, ...], str] = {}
-    for person_id, (nationalities, district, _) in heads.items():
+    for person_id, (nationalities, district) in heads.items():
         facts = tuple(tuple(lists[name].get(person_id, ())) for name in COVERAGE_LISTS)
-        key = (person_id if by_id else None, nationalities, district, facts)
+        key: tuple[object, ...] = (person_id if by_id else None, nationalities, district, facts)
         coverage.group_of[person_id] = key
         members.setdefault(key, person_id)
+    bodies = _bodies(conn, known_at, list(members.values()))
     for key, person_id in members.items():
-        coverage.representative[key] = _person(heads[person_id][2], {n: lists[n].get(person_id, []) for n in lists})
+        coverage.representative[key] = _person(bodies[person_id], {n: lists[n].get(person_id, []) for n in lists})
     return coverage
+
+
+def _bodies(conn: Connection, known_at: datetime, person_ids: list[str]) -> dict[str, str]:
+    """The stored bodies of the representatives only: a class order groups thousands into a few."""
+    found: dict[str, str] = {}
+    for start in range(0, len(person_ids), _CHUNK):
+        query = select(t.persons.c.id, t.persons.c.body).where(
+            visible(t.persons, known_at), t.persons.c.id.in_(person_ids[start : start + _CHUNK])
+        )
+        found.update((r.id, r.body) for r in conn.execute(query))
+    return found
 
 
 def _list_bodies(

@@ -7,7 +7,7 @@ have no gaps. `ledger_node` keeps every perfect subtree hash so that a root or p
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, SmallInteger, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Table, Text, UniqueConstraint
 
 from accord.store.schema import metadata
 
@@ -41,8 +41,9 @@ ledger_node = Table(
     "ledger_node",
     metadata,
     Column("ledger", String(200), primary_key=True),
-    Column("level", SmallInteger, primary_key=True, autoincrement=False),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    # One integer per perfect subtree, idx << 6 | level (repository.node_key), so that a proof is a single
+    # `IN (...)` on the primary key rather than an OR of (level, idx) pairs that no index answers.
+    Column("node", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", LargeBinary(32), nullable=False),
 )
 

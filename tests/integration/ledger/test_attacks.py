@@ -105,6 +105,19 @@ def test_reordered_entries(busy_world: World) -> None:
     fails_at(directory, keys, 5, "custody break")
 
 
+@pytest.mark.parametrize(
+    ("line", "old", "new"),
+    [(0, b'"index":0}', b'"index":false}'), (1, b'"index":1}', b'"index":true}'), (2, b'{"entry"', b'{ "entry"')],
+)
+def test_another_spelling_of_an_export_line(busy_world: World, line: int, old: bytes, new: bytes) -> None:
+    """JSON false and true compare equal to 0 and 1 in Python; neither they nor spaces may stand in."""
+    directory, keys = export(busy_world)
+    lines = (directory / "entries.jsonl").read_bytes().splitlines(keepends=True)
+    lines[line] = lines[line].replace(old, new)
+    (directory / "entries.jsonl").write_bytes(b"".join(lines))
+    fails_at(directory, keys, line, "index|canonical")
+
+
 def test_truncated_log(busy_world: World) -> None:
     directory, keys = export(busy_world)
     old = (directory / "checkpoint").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -10,13 +11,15 @@ import pytest
 from accord.movements.files import load_flight_file
 from accord.movements.manifest import StrikeReason
 from accord.services import movements as service
-from accord.services.evening import IMPORTED, LOCKED, PLANNED
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 from accord.store.writer import import_document
 from accord.world.loader import load_world_file
 
 EVENING = Path(__file__).resolve().parents[2] / "e2e" / "movements"
+IMPORTED = datetime.fromisoformat("2025-03-15T12:00:00-04:00")
+PLANNED = datetime.fromisoformat("2025-03-15T13:00:00-04:00")
+LOCKED = datetime.fromisoformat("2025-03-15T16:00:00-04:00")
 CAPACITY = 5
 
 

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accord.ledger.canonical import FormatError, canonical, parse_canonical
+from accord.ledger.canonical import FormatError, canonical, canonical_known_shape, parse_canonical
 from accord.ledger.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -65,6 +65,28 @@ def test_canonical_round_trip(value: dict[str, object]) -> None:
     assert parse_canonical(canonical(value)) == value
 
 
+# What entries are made of once their schema is checked: any text (control characters, non-ASCII, astral
+# planes) but no lone surrogates, null, booleans, safe integers, and objects with ASCII keys.
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=8)
+_KNOWN_SHAPE = st.recursive(
+    st.one_of(_TEXT, st.none(), st.booleans(), st.integers(-(2**53) + 1, 2**53 - 1)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(st.characters(max_codepoint=127), max_size=6), inner)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_KNOWN_SHAPE)
+def test_the_fast_encoder_writes_rfc8785_for_entry_shaped_values(value: object) -> None:
+    assert canonical_known_shape(value) == canonical(value)
+
+
+def test_the_fast_encoder_refuses_lone_surrogates() -> None:
+    with pytest.raises(FormatError):
+        canonical_known_shape({"place": "\ud800"})
+
+
 @pytest.mark.parametrize("hex_key", SMALL_ORDER + NON_CANONICAL)
 def test_weak_keys_are_refused(hex_key: str) -> None:
     with pytest.raises(WeakKeyError):
@@ -116,7 +138,17 @@ def test_entry_forms_are_strict() -> None:
     message = signing_message("handover", statement_bytes(statement))
     data = encode_entry(statement, {"from": a.sign(message), "to": b.sign(message)})
     duplicated = data.replace(b'"place":"KIAH"', b'"place":"KIAH","place":"KIAH"')
-    for bad in (duplicated, data.replace(b'"kind":', b'"kind" :'), data.replace(b'"KIAH"', b'"K\\u0049AH"')):
+    signature = b64(a.sign(message)).encode()
+    spellings = (
+        duplicated,
+        data.replace(b'"kind":', b'"kind" :'),
+        data.replace(b'"KIAH"', b'"K\\u0049AH"'),
+        data.replace(b'"kind":"handover"', b'"kind":"hand\\u006fver"'),  # escapes in the composed parts too
+        data.replace(b'{"from":', b'{"\\u0066rom":'),
+        data.replace(signature, b"\\u%04x" % signature[0] + signature[1:]),
+        data.replace(b'"statement":{', b'"statement": {'),
+    )
+    for bad in spellings:
         with pytest.raises(FormatError):
             decode_entry(bad)
     with pytest.raises(FormatError, match="occurred_at"):

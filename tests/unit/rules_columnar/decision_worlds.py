@@ -5,7 +5,7 @@ exercised on both sides of each boundary."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
@@ -34,7 +34,7 @@ from accord.domain import (
     World,
 )
 
-EDT, EST, UTC_ = timezone(timedelta(hours=-4)), timezone(timedelta(hours=-5)), timezone.utc
+EDT, EST, UTC_ = timezone(timedelta(hours=-4)), timezone(timedelta(hours=-5)), UTC
 # Decision instants near every era boundary of the US pack, a DST change, and the generic pack's start.
 ANCHORS = (
     datetime(1999, 3, 22, 0, 0, tzinfo=EST),
@@ -42,6 +42,7 @@ ANCHORS = (
     datetime(2025, 3, 28, 0, 0, tzinfo=EDT),
     datetime(2025, 4, 18, 0, 0, tzinfo=EDT),
     datetime(2025, 5, 10, 12, 0, tzinfo=EDT),
+    datetime(2025, 6, 1, 12, 0, tzinfo=EDT),
     datetime(2025, 6, 23, 0, 0, tzinfo=EDT),
     datetime(2025, 7, 9, 0, 0, tzinfo=EDT),
     datetime(2025, 11, 2, 1, 30, tzinfo=EDT),
@@ -60,7 +61,9 @@ LANGS = ("spa", "eng", "quc")
 
 
 def near(anchor: datetime) -> st.SearchStrategy[datetime]:
-    offsets = st.one_of(st.sampled_from(SPECIAL), st.integers(-24 * 60 * 60, 24 * 60 * 3).map(lambda m: timedelta(minutes=m)))
+    offsets = st.one_of(
+        st.sampled_from(SPECIAL), st.integers(-24 * 60 * 60, 24 * 60 * 3).map(lambda m: timedelta(minutes=m))
+    )
     zones = st.sampled_from((EDT, EST, UTC_, timezone(timedelta(hours=-6))))
     return st.tuples(offsets, zones).map(lambda oz: (anchor + oz[0]).astimezone(oz[1]))
 
@@ -103,7 +106,9 @@ def person(draw: st.DrawFn, pid: str, t: datetime, targets: tuple[str, ...]) -> 
         accompanied=draw(st.booleans()),
         languages=tuple(draw(st.lists(st.sampled_from(LANGS), max_size=2, unique=True))),
         district=draw(st.sampled_from((None, "SDTX", "DMD"))),
-        identity=draw(st.sampled_from((None, Identity(verified=True), Identity(verified=True), Identity(verified=False)))),
+        identity=draw(
+            st.sampled_from((None, Identity(verified=True), Identity(verified=True), Identity(verified=False)))
+        ),
         orders=tuple(draw(st.lists(order(t), max_size=2))),
         protections=tuple(draw(st.lists(protection(t), max_size=2))),
         stays=tuple(draw(st.lists(stay(t), max_size=1))),
@@ -131,8 +136,9 @@ def removable(draw: st.DrawFn, pid: str, t: datetime, targets: tuple[str, ...]) 
     most one more fact of a few kinds."""
     nationality = draw(st.sampled_from(NATIONS[:-1]))
     long_ago = t - timedelta(days=400)
-    served = draw(st.lists(notice(t, targets).map(lambda n: n.model_copy(update={"language": "spa"})), min_size=1,
-                           max_size=3))
+    served = draw(
+        st.lists(notice(t, targets).map(lambda n: n.model_copy(update={"language": "spa"})), min_size=1, max_size=3)
+    )
     return Person(
         id=pid,
         birth_date=draw(birthday(t, draw(st.sampled_from((13, 14, 17, 18, 30))))),
@@ -142,15 +148,31 @@ def removable(draw: st.DrawFn, pid: str, t: datetime, targets: tuple[str, ...]) 
         languages=("spa",),
         district="SDTX",
         identity=Identity(verified=True),
-        orders=(RemovalOrder(basis=draw(st.sampled_from(("title8", "aea"))), issued=long_ago, final=long_ago,
-                             designated=(nationality,)), *draw(st.lists(order(t), max_size=1))),
+        orders=(
+            RemovalOrder(
+                basis=draw(st.sampled_from(("title8", "aea"))),
+                issued=long_ago,
+                final=long_ago,
+                designated=(nationality,),
+            ),
+            *draw(st.lists(order(t), max_size=1)),
+        ),
         protections=tuple(draw(st.lists(protection(t), max_size=1))),
         pending=tuple(draw(st.lists(pending(t), max_size=1))),
         convictions=(Conviction(date=long_ago, offense="x"),),
         designations=tuple(draw(st.lists(designation(t), max_size=1))),
         notices=tuple(served),
-        fear_claims=tuple(draw(st.lists(fear(t, targets), max_size=1))),
+        fear_claims=tuple(draw(st.lists(st.one_of(fear(t, targets), screened(t, targets)), max_size=1))),
         recorded_at=draw(recorded(t)),
+    )
+
+
+@st.composite
+def screened(draw: st.DrawFn, t: datetime, targets: tuple[str, ...]) -> FearClaim:
+    """A negative screening decided a few days before or after as_of (the reopen period's edges)."""
+    decided = t - timedelta(days=draw(st.integers(-2, 17)), minutes=draw(st.sampled_from((0, 1, -1))))
+    return FearClaim(
+        country=draw(st.sampled_from(targets)), stated=decided - timedelta(days=5), outcome="negative", decided=decided
     )
 
 
@@ -160,8 +182,11 @@ def order(draw: st.DrawFn, t: datetime) -> RemovalOrder:
     final = draw(st.one_of(st.none(), st.integers(0, 30).map(lambda d: _after(issued, d))))
     designated = draw(st.lists(st.sampled_from(DESTINATIONS), max_size=2))
     return RemovalOrder(
-        basis=draw(st.sampled_from(("title8", "aea"))), issued=issued, final=final,
-        designated=tuple(designated), recorded_at=draw(recorded(t)),
+        basis=draw(st.sampled_from(("title8", "aea"))),
+        issued=issued,
+        final=final,
+        designated=tuple(designated),
+        recorded_at=draw(recorded(t)),
     )
 
 
@@ -169,8 +194,13 @@ def order(draw: st.DrawFn, t: datetime) -> RemovalOrder:
 def protection(draw: st.DrawFn, t: datetime) -> Protection:
     start, end = draw(interval(t))
     kind = draw(st.sampled_from(("withholding_241b3", "cat_withholding", "cat_deferral")))
-    return Protection(kind=kind, country=draw(st.sampled_from(DESTINATIONS)), granted=start, terminated=end,
-                      recorded_at=draw(recorded(t)))
+    return Protection(
+        kind=kind,
+        country=draw(st.sampled_from(DESTINATIONS)),
+        granted=start,
+        terminated=end,
+        recorded_at=draw(recorded(t)),
+    )
 
 
 @st.composite
@@ -194,14 +224,20 @@ def conviction(draw: st.DrawFn, t: datetime) -> Conviction:
 @st.composite
 def designation(draw: st.DrawFn, t: datetime) -> Designation:
     start, end = draw(interval(t))
-    return Designation.model_validate({"kind": "aea_tda", "from": start, "until": end, "recorded_at": draw(recorded(t))})
+    return Designation.model_validate(
+        {"kind": "aea_tda", "from": start, "until": end, "recorded_at": draw(recorded(t))}
+    )
 
 
 @st.composite
 def notice(draw: st.DrawFn, t: datetime, targets: tuple[str, ...] = DESTINATIONS) -> Notice:
     return Notice(
-        kind="third_country", country=draw(st.sampled_from(targets)), served=draw(near(t)),
-        language=draw(st.sampled_from(LANGS)), exigent=draw(st.booleans()), attorney_access=draw(st.booleans()),
+        kind="third_country",
+        country=draw(st.sampled_from(targets)),
+        served=draw(near(t)),
+        language=draw(st.sampled_from(LANGS)),
+        exigent=draw(st.booleans()),
+        attorney_access=draw(st.booleans()),
         recorded_at=draw(recorded(t)),
     )
 
@@ -212,25 +248,43 @@ def fear(draw: st.DrawFn, t: datetime, targets: tuple[str, ...] = DESTINATIONS) 
     outcome = draw(st.sampled_from(("pending", "positive", "negative")))
     decided = None
     if outcome != "pending" or draw(st.booleans()):
-        decided = stated + draw(st.sampled_from((timedelta(0), timedelta(hours=5), timedelta(days=3), timedelta(days=20))))
+        decided = stated + draw(
+            st.sampled_from((timedelta(0), timedelta(hours=5), timedelta(days=3), timedelta(days=20)))
+        )
     if outcome == "pending" and decided is not None:
         decided = None
-    return FearClaim(country=draw(st.sampled_from(targets)), stated=stated, outcome=outcome, decided=decided,
-                     recorded_at=draw(recorded(t)))
+    return FearClaim(
+        country=draw(st.sampled_from(targets)),
+        stated=stated,
+        outcome=outcome,
+        decided=decided,
+        recorded_at=draw(recorded(t)),
+    )
 
 
 @st.composite
 def country(draw: st.DrawFn, code: str, t: datetime) -> Country:
     starts = sorted(set(draw(st.lists(near(t).map(lambda x: x.astimezone(UTC_)), max_size=2))))
     acceptance = [
-        AcceptanceRecord.model_validate({"from": s, "status": draw(st.sampled_from(("accepts", "refuses", "no_response"))),
-                                         "recorded_at": draw(recorded(t))})
+        AcceptanceRecord.model_validate(
+            {
+                "from": s,
+                "status": draw(st.sampled_from(("accepts", "refuses", "no_response"))),
+                "recorded_at": draw(recorded(t)),
+            }
+        )
         for s in starts
     ]
-    assurances = [AssuranceRecord.model_validate({"from": s, "until": e}) for s, e in draw(st.lists(interval(t), max_size=1))]
+    assurances = [
+        AssuranceRecord.model_validate({"from": s, "until": e}) for s, e in draw(st.lists(interval(t), max_size=1))
+    ]
     onward = draw(st.lists(st.sampled_from(DESTINATIONS), max_size=2, unique=True))
-    return Country(code=code, acceptance=tuple(acceptance), credible_assurances=tuple(assurances),
-                   returns_onward=tuple(c for c in onward if c != code))
+    return Country(
+        code=code,
+        acceptance=tuple(acceptance),
+        credible_assurances=tuple(assurances),
+        returns_onward=tuple(c for c in onward if c != code),
+    )
 
 
 @st.composite
@@ -245,19 +299,29 @@ def agreement(draw: st.DrawFn, index: int, receiving: str, t: datetime, facility
             min_age=draw(st.sampled_from((None, 14, 18))),
             requires_conviction=draw(st.booleans()),
         )
-        versions.append(AgreementVersion.model_validate({
-            "from": start,
-            "status": draw(st.sampled_from(("in_force", "in_force", "in_force", "suspended", "signed", "expired"))),
-            "accepts": accepts if draw(st.booleans()) else AcceptanceTerms(),
-            "requires_home_unavailable": draw(st.booleans()),
-            "capacity": draw(st.sampled_from((None, None, 0, 3, 10))),
-            # Later versions may be learnt late; the first is always known (see test_differential).
-            "recorded_at": draw(recorded(t)) if i else None,
-        }))
+        versions.append(
+            AgreementVersion.model_validate(
+                {
+                    "from": start,
+                    "status": draw(
+                        st.sampled_from(("in_force", "in_force", "in_force", "suspended", "signed", "expired"))
+                    ),
+                    "accepts": accepts if draw(st.booleans()) else AcceptanceTerms(),
+                    "requires_home_unavailable": draw(st.booleans()),
+                    "capacity": draw(st.sampled_from((None, None, 0, 3, 10))),
+                    # Later versions may be learnt late; the first is always known (see test_differential).
+                    "recorded_at": draw(recorded(t)) if i else None,
+                }
+            )
+        )
     return Agreement(
-        id=f"A{index}", sending="USA", receiving=receiving, facility=facility,
+        id=f"A{index}",
+        sending="USA",
+        receiving=receiving,
+        facility=facility,
         timezone=None if facility else draw(st.sampled_from(("America/El_Salvador", "UTC", "Africa/Mbabane"))),
-        versions=tuple(versions), recorded_at=draw(recorded(t)),
+        versions=tuple(versions),
+        recorded_at=draw(recorded(t)),
     )
 
 
@@ -265,7 +329,10 @@ def agreement(draw: st.DrawFn, index: int, receiving: str, t: datetime, facility
 def court_order(draw: st.DrawFn, index: int, t: datetime, ids: list[str]) -> CourtOrder:
     fields: dict[str, Any] = {}
     for name, values in (
-        ("persons", ids), ("nationalities", NATIONS), ("designations", ("aea_tda",)), ("districts", ("SDTX", "DMD")),
+        ("persons", ids),
+        ("nationalities", NATIONS),
+        ("designations", ("aea_tda",)),
+        ("districts", ("SDTX", "DMD")),
         ("destinations", DESTINATIONS),
         ("pathway_kinds", ("repatriation", "designated", "third_country", "agreement_repatriation")),
         ("order_basis", ("title8", "aea")),
@@ -275,16 +342,23 @@ def court_order(draw: st.DrawFn, index: int, t: datetime, ids: list[str]) -> Cou
     fields["carve_out_otherwise_removable"] = draw(st.booleans())
     binding = draw(near(t))
     until = draw(st.one_of(st.none(), st.integers(1, 24 * 20).map(lambda h: binding + timedelta(hours=h))))
-    return CourtOrder(id=f"C{index}", binding_from=binding, until=until,
-                      effect=draw(st.sampled_from(("bar_removal", "require_return"))), scope=Scope(**fields),
-                      recorded_at=draw(recorded(t)))
+    return CourtOrder(
+        id=f"C{index}",
+        binding_from=binding,
+        until=until,
+        effect=draw(st.sampled_from(("bar_removal", "require_return"))),
+        scope=Scope(**fields),
+        recorded_at=draw(recorded(t)),
+    )
 
 
 @st.composite
 def decision_case(draw: st.DrawFn) -> tuple[World, datetime, datetime | None]:
     """A world, an as_of and a known_at (None = as_of)."""
     anchor = draw(st.sampled_from(ANCHORS))
-    t = draw(st.one_of(near(anchor), st.integers(-3 * 24 * 60, 3 * 24 * 60).map(lambda m: anchor + timedelta(minutes=m))))
+    t = draw(
+        st.one_of(near(anchor), st.integers(-3 * 24 * 60, 3 * 24 * 60).map(lambda m: anchor + timedelta(minutes=m)))
+    )
     ids = [f"P{i}" for i in range(draw(st.integers(1, 5)))]
     receivers = draw(st.lists(st.sampled_from(DESTINATIONS), max_size=3))
     persons = [draw(person(pid, t, tuple(receivers) or DESTINATIONS)) for pid in ids]
@@ -297,8 +371,15 @@ def decision_case(draw: st.DrawFn) -> tuple[World, datetime, datetime | None]:
         if draw(st.booleans()):
             intake = draw(near(t)).date()
             release = draw(st.sampled_from((None, intake + timedelta(days=1), intake + timedelta(days=3))))
-            custody.append(CustodyRecord(count=draw(st.integers(1, 6)), agreement=a.id, intake=intake, release=release,
-                                         recorded_at=draw(recorded(t))))
+            custody.append(
+                CustodyRecord(
+                    count=draw(st.integers(1, 6)),
+                    agreement=a.id,
+                    intake=intake,
+                    release=release,
+                    recorded_at=draw(recorded(t)),
+                )
+            )
     codes = draw(st.lists(st.sampled_from(DESTINATIONS), max_size=4, unique=True))
     world = World(
         sending_state="USA",

@@ -43,10 +43,11 @@ class Ragged:
         return len(self.offsets) - 1
 
     def any(self, hits: Bool) -> Bool:
-        """Per owner: whether any of its rows is a hit (a prefix sum, so empty runs are simply False)."""
-        running = np.zeros(len(hits) + 1, dtype=np.int32)
-        np.cumsum(hits, out=running[1:])
-        return running[self.offsets[1:]] > running[self.offsets[:-1]]
+        """Per owner: whether any of its rows is a hit. A scatter of the hits' owners: its cost follows the
+        number of rows, not of owners, and most kinds of fact are sparse."""
+        found = np.zeros(self.count, dtype=np.bool_)
+        found[self.owner[hits]] = True
+        return found
 
     def slice(self, lo: int, hi: int) -> tuple[Ragged, int, int]:
         """Owners lo..hi-1 rebased to 0, and the row range they hold."""
@@ -88,15 +89,17 @@ class CodeSets:
         found = slot >= 0
         word = np.where(found, slot // 64, 0)
         bit = (np.where(found, slot, 0) % 64).astype(np.uint64)
-        mask = self.words[word, owners]
-        return found & ((np.right_shift(mask, bit) & np.uint64(1)) == np.uint64(1))
+        mask: U64 = self.words[word, owners]
+        held: Bool = (np.right_shift(mask, bit) & np.uint64(1)) == np.uint64(1)
+        return found & held
 
     def holds(self, code: int) -> Bool:
         """Per owner: whether the set holds `code`."""
         slot = int(self.slot[code])
         if slot < 0:
             return np.zeros(self.words.shape[1], dtype=np.bool_)
-        return (self.words[slot // 64] & np.uint64(1 << (slot % 64))) != 0
+        held: Bool = (self.words[slot // 64] & np.uint64(1 << (slot % 64))) != 0
+        return held
 
     def meets(self, codes: Iterable[int]) -> Bool:
         """Per owner: whether the set shares a code with `codes`."""

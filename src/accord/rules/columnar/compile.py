@@ -192,9 +192,7 @@ def _agreement(world: World, pack: Pack, index: int, agreement: Agreement, as_of
     tz = world.agreement_timezone(agreement)
     version = p.version_in_effect(agreement, as_of, tz)
     today = local_date(as_of, pack.timezone)
-    min_age = (
-        p.min_age_of(world, agreement, version, pack.parameters.prison_min_age) if version is not None else None
-    )
+    min_age = p.min_age_of(world, agreement, version, pack.parameters.prison_min_age) if version is not None else None
     accepts = version.accepts if version is not None else None
     return CompiledAgreement(
         index=index,
@@ -203,7 +201,9 @@ def _agreement(world: World, pack: Pack, index: int, agreement: Agreement, as_of
         has_version=version is not None,
         in_force=version is not None and version.status == "in_force",
         accepts_any=accepts is None or accepts.nationalities == "any",
-        accepts=tuple(COUNTRY_CODE[c] for c in accepts.nationalities) if accepts and accepts.nationalities != "any" else (),
+        accepts=tuple(COUNTRY_CODE[c] for c in accepts.nationalities)
+        if accepts and accepts.nationalities != "any"
+        else (),
         excludes=tuple(COUNTRY_CODE[c] for c in accepts.exclude_nationalities) if accepts else (),
         sexes=_sexes(accepts.sexes) if accepts is not None and accepts.sexes is not None else None,
         requires_conviction=accepts is not None and accepts.requires_conviction,
@@ -237,7 +237,9 @@ def _court_order(order: CourtOrder) -> CompiledOrder:
         binding_from_us=micros(order.binding_from),
         persons=scope.persons,
         nationalities=tuple(COUNTRY_CODE[c] for c in scope.nationalities) if scope.nationalities is not None else None,
-        designations=tuple(_DESIGNATION_KINDS.index(k) for k in scope.designations) if scope.designations is not None else None,
+        designations=tuple(_DESIGNATION_KINDS.index(k) for k in scope.designations)
+        if scope.designations is not None
+        else None,
         districts=scope.districts,
         destinations=destinations,
         kinds=scope.pathway_kinds,

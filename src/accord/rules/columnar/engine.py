@@ -119,7 +119,9 @@ class _Chunk:
         orders = facts["orders"]
         self.order_known = orders["recorded_at"] <= k
         self.final_by_date = self.order_known & (orders["final"] <= t)
-        self.final_bases = [orders.rows.any(self.final_by_date & (orders["basis"] == b)) for b in range(len(ORDER_BASES))]
+        self.final_bases = [
+            orders.rows.any(self.final_by_date & (orders["basis"] == b)) for b in range(len(ORDER_BASES))
+        ]
         self.any_final = orders.rows.any(self.final_by_date)
         self.pending = {kind: self._pending(kind) for kind in ("bia_appeal", "asylum", "motion_to_reopen")}
         stays = facts["stays"]

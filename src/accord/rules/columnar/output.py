@@ -48,7 +48,9 @@ def _pathway(run: Run, rows: Rows, i: int) -> Pathway:
         kind=PATHWAY_KINDS[int(rows.kind[i])],
         destination=COUNTRIES[int(rows.destination[i])],
         agreement=run.agreements[agreement].id if agreement >= 0 else None,
-        reasons=tuple(_reason(run, code, int(rows.court_orders[i])) for code in _codes(int(rows.reasons[i]), REASON_CODES)),
+        reasons=tuple(
+            _reason(run, code, int(rows.court_orders[i])) for code in _codes(int(rows.reasons[i]), REASON_CODES)
+        ),
         warnings=tuple(_reason(run, code, 0) for code in _codes(int(rows.warnings[i]), WARNING_CODES)),
     )
 
@@ -60,7 +62,9 @@ def _codes(mask: int, vocabulary: Sequence[str]) -> list[str]:
 def _reason(run: Run, code: str, court_orders: int) -> Reason:
     if code == "court_order":
         covering = [o for j, o in enumerate(run.court_orders) if court_orders >> j & 1]
-        detail = "; ".join(f"court order {o.id} ({o.effect}) binding from {o.binding_from.isoformat()}" for o in covering)
+        detail = "; ".join(
+            f"court order {o.id} ({o.effect}) binding from {o.binding_from.isoformat()}" for o in covering
+        )
     else:
         detail = f"fails: {_ASKS[code]}"
     return Reason(code, detail, run.pack.source_for(code, run.era))

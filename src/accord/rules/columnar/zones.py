@@ -23,7 +23,7 @@ MICROS_PER_DAY = 86_400 * MICROS_PER_SECOND
 # The years whose transitions are tabulated; instants outside keep the offset at the nearest end.
 _FIRST_YEAR = 1900
 _LAST_YEAR = 2100
-_SAMPLE = timedelta(days=1)  # no zone changes its offset twice within a day
+_SAMPLE = timedelta(days=7)  # no zone changes its offset twice within a week
 
 
 def micros(instant: datetime) -> int:

@@ -1,0 +1,258 @@
+"""The bulk caseload directory (docs/bulk-format.md): `world.yaml` holds everything but the people (an
+`accord.world/1` document with `persons: []`); the people are Parquet files, decided by the columnar
+engine without building a record per person.
+
+    DIR/world.yaml          agreements, countries, facilities, court orders, custody
+    DIR/persons.parquet     one row per person
+    DIR/<kind>.parquet      one row per fact, keyed by `person` (the row in persons.parquet), sorted by it;
+                            kind = orders, protections, stays, pending, convictions, designations,
+                            notices, fear_claims
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from accord.domain import World
+from accord.rules.columnar.compile import Run, compile_run
+from accord.rules.columnar.engine import Rows, decide_people
+from accord.rules.columnar.layout import FACT_KINDS
+from accord.rules.columnar.output import decision_set, decisions_table
+from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA, Caseload, caseload_of, people_of, persons_of
+from accord.rules.columnar.zones import micros
+from accord.rules.decision import DecisionSet
+from accord.rules.interpreter import UnknownPerson
+from accord.rules.pack import Pack, load_pack, pack_for_world
+from accord.world import WorldInvalid, dump_world
+from accord.world.loader import validate_document
+from accord.world.yamlsource import LocatedError, YamlSyntaxError, load_yaml_file
+
+WORLD_FILE = "world.yaml"
+PERSONS_FILE = "persons.parquet"
+FORMATS = ("json", "parquet")
+_NO_PERSON = "no person with id"  # the world's person references are checked against persons.parquet
+
+
+class BulkInvalid(WorldInvalid):
+    """A bulk directory that does not follow docs/bulk-format.md. It is reported like an invalid world
+    file (FILE:LINE: field: message, exit 2 in the CLI), located at the offending file."""
+
+    def __init__(self, path: Path, message: str, field: str = "(file)") -> None:
+        super().__init__([LocatedError(str(path), 1, field, message)])
+
+
+def fact_file(kind: str) -> str:
+    return f"{kind}.parquet"
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def write_bulk(directory: Path, world: World, title: str | None = None) -> None:
+    """Write a world as a bulk directory: its persons to Parquet (date-only values resolved in the rule
+    pack's timezone), everything else to world.yaml."""
+    caseload = caseload_of(world.persons, pack_for_world(world).timezone)
+    write_world_file(directory, world.model_copy(update={"persons": ()}), title)
+    write_caseload(directory, caseload)
+
+
+def write_world_file(directory: Path, world: World, title: str | None = None) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / WORLD_FILE).write_text(dump_world(world, title), encoding="utf-8")
+
+
+def write_caseload(directory: Path, caseload: Caseload) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    pq.write_table(caseload.persons, directory / PERSONS_FILE)
+    for kind, table in caseload.facts.items():
+        pq.write_table(table, directory / fact_file(kind))
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def read_world(directory: Path, ids: pa.ChunkedArray) -> World:
+    """The world of a bulk directory (raises WorldInvalid, located, when world.yaml does not validate).
+    Its references to persons (court-order scopes, custody) resolve against persons.parquet's `id`."""
+    path = directory / WORLD_FILE
+    try:
+        raw, source, errors = load_yaml_file(path)
+    except OSError as exc:
+        raise WorldInvalid([LocatedError(str(path), 1, "(file)", f"cannot read: {exc.strerror}")]) from exc
+    except YamlSyntaxError as exc:
+        raise WorldInvalid([exc.error]) from exc
+    document, more = validate_document(raw, source)
+    errors = [e for e in [*errors, *more] if not e.message.startswith(_NO_PERSON)]
+    if errors or document is None:
+        raise WorldInvalid(sorted(errors, key=lambda e: (e.line, e.path)))
+    world = document.world
+    if world.persons:
+        raise BulkInvalid(path, f"persons belong in {PERSONS_FILE}; must be empty", "world.persons")
+    named = {pid for order in world.court_orders for pid in order.scope.persons or ()}
+    named |= {record.person for record in world.custody if record.person is not None}
+    names = pa.array(sorted(named), pa.string())
+    missing = sorted(named - set(pc.filter(names, pc.is_in(names, value_set=ids)).to_pylist()))
+    if missing:
+        raise BulkInvalid(path, f"no person with id {', '.join(map(repr, missing))} in {PERSONS_FILE}")
+    return world
+
+
+def read_caseload(directory: Path) -> Caseload:
+    persons = _read(directory / PERSONS_FILE, PERSONS_SCHEMA)
+    facts = {kind: _read(directory / fact_file(kind), FACT_SCHEMAS[kind]) for kind in FACT_KINDS}
+    for kind, table in facts.items():
+        owners = table.column("person")
+        if table.num_rows and (pc.min(owners).as_py() < 0 or pc.max(owners).as_py() >= persons.num_rows):
+            raise BulkInvalid(directory / fact_file(kind), f"must be a row of {PERSONS_FILE}", "person")
+    return Caseload(persons, facts)
+
+
+def _read(path: Path, schema: pa.Schema) -> pa.Table:
+    """A table with exactly the documented columns, cast to the documented types."""
+    if not path.is_file():
+        raise BulkInvalid(path, "missing (see docs/bulk-format.md)")
+    try:
+        table = pq.read_table(path, memory_map=True)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise BulkInvalid(path, f"not a readable Parquet file ({exc})") from exc
+    missing = [f.name for f in schema if f.name not in table.column_names]
+    extra = [name for name in table.column_names if name not in schema.names]
+    if missing or extra:
+        raise BulkInvalid(path, f"missing columns {missing}, unknown columns {extra}")
+    try:
+        return table.select(schema.names).cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise BulkInvalid(path, f"a column has the wrong type ({exc})") from exc
+
+
+def load_bulk_world(directory: Path, person_ids: Sequence[str] | None = None) -> World:
+    """The directory as a domain World, with all its persons or those named: the slow path, for the
+    interpreter's explanations of a few people."""
+    caseload = read_caseload(directory)
+    world = read_world(directory, caseload.persons.column("id"))
+    rows = None if person_ids is None else _rows_of(caseload.persons.column("id"), person_ids)
+    return world.model_copy(update={"persons": tuple(persons_of(caseload, rows))})
+
+
+def _rows_of(ids: pa.ChunkedArray, person_ids: Sequence[str]) -> list[int]:
+    found = pc.index_in(pa.array(list(person_ids), pa.string()), value_set=ids).to_pylist()
+    for pid, row in zip(person_ids, found, strict=True):
+        if row is None:
+            raise UnknownPerson(f"no person with id {pid!r} in this caseload")
+    return [int(r) for r in found]
+
+
+# --- deciding ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkRun:
+    """The outcome of a bulk decision: counts, and the decisions themselves unless they were written."""
+
+    persons: int  # persons decided (known at known_at, or those asked for)
+    pathways: int
+    allowed: int  # pathways allowed
+    rule_pack: str
+    era: str | None
+    decisions: DecisionSet | None  # when no output file was asked for
+    output: Path | None
+
+
+def run_bulk_decide(
+    directory: Path,
+    as_of: datetime,
+    known_at: datetime | None = None,
+    person_ids: Sequence[str] | None = None,
+    output: Path | None = None,
+    fmt: str = "json",
+    pack: Pack | None = None,
+) -> BulkRun:
+    """Decide a bulk directory at `as_of` as known at `known_at` (default `as_of`).
+
+    Without `output`, the decisions come back in `BulkRun.decisions` (print them with `.to_json()`).
+    With `output`, they are written there as `fmt`: "parquet" (one row per pathway, docs/bulk-format.md)
+    or "json" (the decision JSON of WORLD_FORMAT.md). `person_ids` restricts the decisions to those people,
+    in that order; an id unknown at `known_at` raises UnknownPerson."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    known_at = known_at or as_of
+    caseload = read_caseload(directory)
+    world = read_world(directory, caseload.persons.column("id"))
+    pack = pack or pack_for_world(world)
+    people = people_of(caseload)
+    run = compile_run(world, pack, as_of, known_at)
+    rows = decide_people(run, people)
+    wanted = _wanted(people.ids, people.recorded_at, micros(known_at), person_ids)
+    if wanted is not None:
+        rows = _only(rows, wanted)
+    persons = int(np.count_nonzero(people.recorded_at <= micros(known_at))) if wanted is None else len(wanted)
+    decisions = None
+    if output is None or fmt == "json":
+        chosen = np.flatnonzero(people.recorded_at <= micros(known_at)) if wanted is None else wanted
+        decisions = decision_set(run, rows, people.ids.to_pylist(), [int(r) for r in chosen])
+    if output is not None:
+        _write(output, fmt, run, rows, decisions)
+    return BulkRun(
+        persons=persons,
+        pathways=len(rows),
+        allowed=int(np.count_nonzero(rows.reasons == 0)),
+        rule_pack=pack.name,
+        era=run.era.id if run.era is not None else None,
+        decisions=decisions if output is None else None,
+        output=output,
+    )
+
+
+def decide_directory(
+    directory: Path,
+    as_of: datetime,
+    known_at: datetime | None = None,
+    person_ids: Sequence[str] | None = None,
+    pack_name: str | None = None,
+) -> DecisionSet:
+    """The decisions of a bulk directory as a DecisionSet (what `accord decide DIR` prints)."""
+    pack = load_pack(pack_name) if pack_name is not None else None
+    result = run_bulk_decide(directory, as_of, known_at, person_ids, pack=pack)
+    assert result.decisions is not None
+    return result.decisions
+
+
+def _wanted(
+    ids: pa.Array, recorded_at: NDArray[np.int64], known_us: int, person_ids: Sequence[str] | None
+) -> NDArray[np.int64] | None:
+    if person_ids is None:
+        return None
+    unique = list(dict.fromkeys(person_ids))
+    rows = np.array(_rows_of(pa.chunked_array([ids]), unique), dtype=np.int64)
+    for pid, row in zip(unique, rows, strict=True):
+        if recorded_at[row] > known_us:
+            raise UnknownPerson(f"person {pid!r} was recorded after known_at")
+    return rows
+
+
+def _only(rows: Rows, wanted: NDArray[np.int64]) -> Rows:
+    keep = np.isin(rows.person, wanted)
+    return Rows(**{name: getattr(rows, name)[keep] for name in Rows.__dataclass_fields__})
+
+
+def _write(output: Path, fmt: str, run: Run, rows: Rows, decisions: DecisionSet | None) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if decisions is not None:
+        output.write_text(json.dumps(decisions.to_json(), indent=2) + "\n", encoding="utf-8")
+        return
+    write_decisions(output, decisions_table(run, rows))
+
+
+def write_decisions(output: Path, table: pa.Table) -> None:
+    """The decisions Parquet: LZ4 pages, dictionary-encoded codes, large row groups."""
+    pq.write_table(table, output, compression="lz4", row_group_size=4 << 20)
