@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The demo starts from an empty database and keyring each time (the evening is replayed from scratch).
 demo: $(STAMP)
-	rm -f accord-demo.db
-	ACCORD_DATABASE_URL=sqlite:///./accord-demo.db $(BIN)/accord demo examples/us-slv-2025.yaml
+	rm -rf accord-demo.db accord-demo.db-wal accord-demo.db-shm accord-demo-keyring.json accord-demo-ledger
+	ACCORD_DATABASE_URL=sqlite:///./accord-demo.db ACCORD_LEDGER_KEYRING=accord-demo-keyring.json \
+		$(BIN)/accord demo examples/us-slv-2025.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -27,4 +29,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache accord-demo.db
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache accord-demo.db accord-demo-keyring.json accord-demo-ledger

@@ -22,17 +22,18 @@ from accord.billing.documents import (
     reconciliation_table,
 )
 from accord.billing.errors import BillingError
-from accord.billing.inputs import FlightCost, periods_from_world
+from accord.billing.inputs import CustodyPeriod, FlightCost, periods_from_world
 from accord.billing.invoice import format_minor
 from accord.billing.issued import IssuedDocument
 from accord.billing.issuing import Facts, adjust, issue
 from accord.billing.months import Month
 from accord.billing.preview import bill as bill_world
-from accord.billing.preview import find_agreement
+from accord.billing.preview import bill_periods, find_agreement
 from accord.billing.reconcile import reconcile
 from accord.billing.repository import find_document
 from accord.cli.common import UserError, console, database_url, fail, fail_located, user_errors
 from accord.domain.world import World
+from accord.services.custody import billing_periods
 from accord.store import NothingStored, UnitOfWork, load_world, upgrade
 from accord.world import load_world_file
 
@@ -73,14 +74,16 @@ def _billing_errors() -> Iterator[None]:
             raise UserError(f"the database at {database_url()} holds no world: run `accord import` first") from exc
 
 
-def _read_source(source: str) -> World:
-    """WORLD (a world file) or DB (a database URL)."""
+def _read_source(source: str, agreement: str) -> tuple[World, tuple[CustodyPeriod, ...] | None]:
+    """WORLD (a world file: its custody records) or DB (`db` or a database URL: the custody ledger's
+    periods when it holds the agreement's handovers, else the stored custody records)."""
     if Path(source).is_file():
-        return load_world_file(source).world
-    if "://" in source:
-        with UnitOfWork(source) as uow:
-            return load_world(uow.connection)
-    raise UserError(f"{source!r} is neither a world file nor a database URL")
+        return load_world_file(source).world, None
+    if source == "db" or "://" in source:
+        with UnitOfWork(database_url() if source == "db" else source) as uow:
+            world = load_world(uow.connection)
+            return world, billing_periods(uow.connection, world, agreement)
+    raise UserError(f"{source!r} is neither a world file nor a database URL (or `db`)")
 
 
 def _flights(path: Path | None) -> tuple[FlightCost, ...]:
@@ -92,7 +95,7 @@ def _print_json(data: object) -> None:
 
 
 def bill(
-    source: str = typer.Argument(..., metavar="WORLD|DB", help="A world file, or a database URL."),
+    source: str = typer.Argument(..., metavar="WORLD|DB", help="A world file, `db`, or a database URL."),
     agreement: str = AGREEMENT,
     first: str = typer.Option(..., "--from", help="First month, YYYY-MM."),
     last: str = typer.Option(..., "--to", help="Last month, YYYY-MM (included)."),
@@ -101,7 +104,11 @@ def bill(
 ) -> None:
     """Preview the monthly invoices of an agreement over a range of months; stores nothing."""
     with _billing_errors():
-        result = bill_world(_read_source(source), agreement, first, last, _flights(flights))
+        world, periods = _read_source(source, agreement)
+        if periods is None:
+            result = bill_world(world, agreement, first, last, _flights(flights))
+        else:
+            result = bill_periods(world, agreement, periods, first, last, _flights(flights))
     if output is Format.json:
         _print_json(result.to_json())
     elif output is Format.csv:
@@ -110,9 +117,13 @@ def bill(
         console.print(invoice_set_table(result))
 
 
-def _facts(uow: UnitOfWork, world_file: Path | None, flights: Path | None) -> Facts:
-    world = load_world_file(world_file).world if world_file is not None else load_world(uow.connection)
-    return Facts(world, flights=_flights(flights))
+def _facts(uow: UnitOfWork, world_file: Path | None, flights: Path | None, agreement: str) -> Facts:
+    """The facts an invoice is issued from: a world file's custody records, or the database's custody
+    (the ledger's periods when it holds the agreement's handovers, else the stored custody records)."""
+    if world_file is not None:
+        return Facts(load_world_file(world_file).world, flights=_flights(flights))
+    world = load_world(uow.connection)
+    return Facts(world, periods=billing_periods(uow.connection, world, agreement), flights=_flights(flights))
 
 
 def _summary(document: IssuedDocument, verb: str) -> None:
@@ -137,7 +148,7 @@ def issue_command(
     """Freeze the month's invoice with its number, versions and the hash of its lines."""
     with _billing_errors(), UnitOfWork(database_url()) as uow:
         upgrade(uow.engine)
-        facts = _facts(uow, world, flights)
+        facts = _facts(uow, world, flights, agreement)
         result = issue(uow.connection, facts, agreement, Month.parse(month), datetime.now(UTC))
         uow.commit()
     if output is Shown.json:
@@ -158,7 +169,7 @@ def adjust_command(
     """Issue the credit or debit note that brings an issued month to today's facts."""
     with _billing_errors(), UnitOfWork(database_url()) as uow:
         upgrade(uow.engine)
-        facts = _facts(uow, world, flights)
+        facts = _facts(uow, world, flights, agreement)
         document = adjust(uow.connection, facts, agreement, Month.parse(month), reason, datetime.now(UTC))
         uow.commit()
     if document is None:
@@ -225,10 +236,11 @@ def reconcile_command(
 ) -> None:
     """List every difference between a roster and Accord's custody record, with the money at stake."""
     with _billing_errors():
-        facts = load_world_file(world).world if world is not None else _read_source(database_url())
+        facts, periods = _read_source(str(world) if world is not None else "db", agreement)
         find_agreement(facts, agreement)
         theirs = read_roster(roster, agreement)
-        result = reconcile(facts, agreement, Month.parse(month), periods_from_world(facts, agreement), theirs)
+        ours = periods if periods is not None else tuple(periods_from_world(facts, agreement))
+        result = reconcile(facts, agreement, Month.parse(month), ours, theirs)
     if output is Format.json:
         _print_json(result.to_json())
     elif output is Format.csv:

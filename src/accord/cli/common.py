@@ -13,7 +13,7 @@ from rich.console import Console
 
 from accord.world.yamlsource import LocatedError
 
-console = Console()
+console = Console(soft_wrap=True)  # ids and legal bases are data: never break them across lines
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_INVALID = 2

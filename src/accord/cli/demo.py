@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -10,41 +12,77 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from accord.cli.common import console, database_url, user_errors
+from accord.billing.documents import invoice_set_table
+from accord.billing.preview import bill_periods
+from accord.cli.common import console, database_url, fail, user_errors
 from accord.domain.time import zone
+from accord.ledger.export import export_ledger, trusted_keys
+from accord.ledger.rules import Refusal
+from accord.ledger.service import open_ledger
+from accord.ledger.verify import verify_export
+from accord.movements.manifest import MovementError
 from accord.rules.decision import DecisionSet
 from accord.rules.interpreter import decide
-from accord.store import import_document, load_world, summary, upgrade
+from accord.services.custody import billing_periods
+from accord.services.evening import run_evening
+from accord.store import load_world, summary
 from accord.store.engine import make_engine
 from accord.store.reader import Summary
 from accord.world import load_world_file
 
 REFERENCE_WORLD = Path("examples/us-slv-2025.yaml")
-# The reference world is the state of knowledge on the morning of 2025-03-14: import it as learnt then,
-# so that decisions "as known at" the evening of 2025-03-15 see it.
-LEARNT = datetime.fromisoformat("2025-03-14T09:00:00-04:00")
+FLIGHTS = Path("examples/flights/evening-2025-03-15.yaml")
+COURT_ORDER = Path("examples/court-orders/jgg-tro-class.yaml")
+LEDGER_EXPORT = Path("accord-demo-ledger")
 EVENING = datetime.fromisoformat("2025-03-15T19:30:00-04:00")
+AGREEMENT = "US-SLV-2025"
+BILLED_MONTHS = ("2025-03", "2025-04")
 DISPLAY_ZONE = "America/New_York"
 
 
 def demo(
     world_file: Path = typer.Argument(REFERENCE_WORLD, help="The world to run (default: the reference world)."),
+    flights_file: Path = typer.Option(FLIGHTS, "--flights", help="The evening's flights (accord.flight/1)."),
+    order_file: Path = typer.Option(COURT_ORDER, "--court-order", help="The court order recorded that evening."),
+    export_dir: Path = typer.Option(LEDGER_EXPORT, "--ledger-export", help="Where the ledger export is written."),
 ) -> None:
-    """Import the reference world into the database (ACCORD_DATABASE_URL), summarise it, decide who could
-    lawfully be moved on the evening of 2025-03-15 and why the others could not."""
-    with user_errors():
-        document = load_world_file(world_file)
-    engine = make_engine(database_url())
-    upgrade(engine)
-    with engine.begin() as connection:
-        import_document(connection, document, now=LEARNT, source=str(world_file))
+    """The main job on the configured database (ACCORD_DATABASE_URL), from an empty one: import the
+    reference world, decide who could lawfully be moved on the evening of 2025-03-15 and why the others
+    could not, replay the evening (plan, lock, board, depart, the class order, arrive) with every
+    handover co-signed in the custody ledger, verify the ledger offline, and bill the agreement from it."""
+    url = database_url()
+    with user_errors(), _movement_errors():
+        outcome = run_evening(url, world_file, flights_file, order_file)
+    engine = make_engine(url)
     with engine.connect() as connection:
         stored = summary(connection)
         world = load_world(connection, known_at=EVENING)
-    console.print(Panel.fit(document.title or str(world_file), title="Accord demo"))
+        ledger = open_ledger(connection)
+        export_ledger(connection, ledger, export_dir)
+        keys = trusted_keys(connection, ledger)
+        periods = billing_periods(connection, world, AGREEMENT)
+    engine.dispose()
+    console.print(Panel.fit(load_world_file(world_file).title or str(world_file), title="Accord demo"))
     _print_summary(stored)
     _print_decisions(decide(world, EVENING))
-    engine.dispose()
+    console.rule("The evening of 2025-03-15, step by step")
+    for line in outcome.lines():
+        console.print(line, markup=False, highlight=False)
+    console.rule("Custody ledger")
+    report = verify_export(export_dir, keys)
+    console.print(f"exported to {export_dir}/ and verified offline: {report.size} entries, root "
+                  f"{report.root.hex()[:16]}..., " + ", ".join(f"{n} {k}" for k, n in sorted(report.kinds.items())))
+    console.rule(f"Fees under {AGREEMENT}, from the custody ledger")
+    invoices = bill_periods(world, AGREEMENT, periods or (), BILLED_MONTHS[0], BILLED_MONTHS[-1])
+    console.print(invoice_set_table(invoices))
+
+
+@contextmanager
+def _movement_errors() -> Iterator[None]:
+    try:
+        yield
+    except (MovementError, Refusal, ValueError) as exc:
+        fail(str(exc))
 
 
 def _print_summary(stored: Summary) -> None:

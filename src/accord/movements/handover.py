@@ -30,6 +30,7 @@ class Decided:
     known_at: datetime
     rule_pack: str
     era: str | None
+    decision_id: str | None = None  # the stored decision's content address; a handover needs one
 
     def pathway_for(self, serves: Serves) -> Pathway | None:
         return next((p for p in self.decision.pathways if serves.accepts(p)), None)
@@ -78,8 +79,10 @@ def permit_handover(
     pathway = decided.pathway_for(serves)
     if pathway is None or pathway.reasons:
         return HandoverRefusal(person, at, decided.reasons_against(serves))
+    if decided.decision_id is None:
+        raise ValueError(f"{person}: a handover must rest on a stored decision (its id is the legal basis)")
     relied = relied_orders(world, world.person_by_id[person], decided, pathway, tz)
-    basis, words = _compact(pathway, relied), _words(decided, pathway, relied)
+    basis, words = _legal_basis(decided.decision_id, relied), _words(decided, pathway, relied)
     return HandoverPermit(person, to_custodian, at, pathway, basis, words, _SEAL)
 
 
@@ -94,11 +97,17 @@ def relied_orders(
     return tuple(o for o in orders if o.basis not in restricted) or orders
 
 
-def _compact(pathway: Pathway, relied: tuple[RemovalOrder, ...]) -> str:
-    """The legal basis as the ledger's identifier: letters, digits and . _ : / - only."""
-    parts = [pathway.kind, pathway.destination, pathway.agreement or "none"]
-    parts += [f"{o.basis}:{_final(o)}" for o in relied]
-    return "/".join(parts)[:128]
+def _legal_basis(decision: str, relied: tuple[RemovalOrder, ...]) -> str:
+    """The legal basis as the ledger stores it: the id of the stored decision that allowed the handover
+    (it names the pathway, and anyone holding the decision can recompute the id), then the final orders
+    relied on, as many as the ledger's 128-character identifier holds (letters, digits, . _ : / -)."""
+    basis = f"decision:{decision}"
+    for order in relied:
+        longer = f"{basis}/{order.basis}:{_final(order)}"
+        if len(longer) > 128:
+            break
+        basis = longer
+    return basis
 
 
 def _words(decided: Decided, pathway: Pathway, relied: tuple[RemovalOrder, ...]) -> str:

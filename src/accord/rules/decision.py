@@ -3,6 +3,8 @@ every reason (code, detail, citation) and warnings. The JSON shape is WORLD_FORM
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -79,3 +81,18 @@ class DecisionSet:
             "era": self.era,
             "decisions": [d.to_json() for d in self.decisions],
         }
+
+
+def decision_id(decided: DecisionSet, person: PersonDecision, inputs_hash: str) -> str:
+    """A content address for one person's decision: SHA-256 over the decision JSON with the instants,
+    the pack, the era and the hash of the inputs. The same inputs give the same id on any node, and an
+    auditor holding the stored decision can recompute it, so a handover's legal basis can cite it."""
+    content = {
+        "as_of": decided.as_of.isoformat(),
+        "known_at": decided.known_at.isoformat(),
+        "rule_pack": decided.rule_pack,
+        "era": decided.era,
+        "inputs_hash": inputs_hash,
+        "decision": person.to_json(),
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -103,11 +103,13 @@ class Context:
             as_of, self.known_at, self.pack.name, era.id if era else None,
             tuple(trace_person(self.world, person, as_of, self.pack).decision() for person in known),
         )
+        ids: dict[str, str] = {}
         if record:
             digest = inputs_hash(self.world, self.pack, as_of, self.known_at)
-            record_decisions(self.conn, result, digest, decided_at)
+            ids = record_decisions(self.conn, result, digest, decided_at)
         return {
-            d.person: Decided(d, as_of, self.known_at, result.rule_pack, result.era) for d in result.decisions
+            d.person: Decided(d, as_of, self.known_at, result.rule_pack, result.era, ids.get(d.person))
+            for d in result.decisions
         }
 
     def person(self, person_id: str) -> Person:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import Boolean, Column, Connection, Index, String, Table, Text, insert, select
 
-from accord.rules.decision import DecisionSet
+from accord.rules.decision import DecisionSet, decision_id
 from accord.store.schema import metadata
 from accord.store.types import Id, UtcDateTime
 
@@ -18,6 +18,7 @@ decisions = Table(
     "decisions",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
+    Column("decision_id", String(64), nullable=False),  # rules.decision.decision_id: the content address
     Column("decided_at", UtcDateTime(), nullable=False),  # when the system made it (the caller's clock)
     Column("as_of", UtcDateTime(), nullable=False),
     Column("known_at", UtcDateTime(), nullable=False),
@@ -29,11 +30,13 @@ decisions = Table(
     Column("body", Text, nullable=False),  # the person's decision JSON (WORLD_FORMAT.md)
 )
 Index("ix_decisions_person_as_of", decisions.c.person, decisions.c.as_of)
+Index("ix_decisions_decision_id", decisions.c.decision_id)
 
 
 @dataclass(frozen=True)
 class StoredDecision:
     id: int
+    decision_id: str
     decided_at: datetime
     as_of: datetime
     known_at: datetime
@@ -44,11 +47,13 @@ class StoredDecision:
     body: dict[str, object]
 
 
-def record_decisions(connection: Connection, decided: DecisionSet, inputs_hash: str, decided_at: datetime) -> int:
-    """Append one row per person decided; returns how many were stored."""
-    decisions.create(connection, checkfirst=True)
+def record_decisions(
+    connection: Connection, decided: DecisionSet, inputs_hash: str, decided_at: datetime
+) -> dict[str, str]:
+    """Append one row per person decided; returns each person's decision id."""
     rows = [
         {
+            "decision_id": decision_id(decided, d, inputs_hash),
             "decided_at": decided_at,
             "as_of": decided.as_of,
             "known_at": decided.known_at,
@@ -63,7 +68,7 @@ def record_decisions(connection: Connection, decided: DecisionSet, inputs_hash: 
     ]
     if rows:
         connection.execute(insert(decisions), rows)
-    return len(rows)
+    return {row["person"]: row["decision_id"] for row in rows}
 
 
 def stored_decisions(connection: Connection, person: str | None = None) -> list[StoredDecision]:
@@ -73,8 +78,8 @@ def stored_decisions(connection: Connection, person: str | None = None) -> list[
         query = query.where(decisions.c.person == person)
     return [
         StoredDecision(
-            id=row.id, decided_at=row.decided_at, as_of=row.as_of, known_at=row.known_at, person=row.person,
-            rule_pack=row.rule_pack, era=row.era, inputs_hash=row.inputs_hash, body=json.loads(row.body),
+            id=row.id, decision_id=row.decision_id, decided_at=row.decided_at, as_of=row.as_of,
+            known_at=row.known_at, person=row.person, rule_pack=row.rule_pack, era=row.era, inputs_hash=row.inputs_hash, body=json.loads(row.body),
         )
         for row in connection.execute(query)
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from accord.movements.manifest import PassengerStatus, StrikeReason
 from accord.services.evening import run_evening
 from accord.services.movements import show_manifest
 from accord.store.engine import make_engine
+from accord.store.tables_decisions import stored_decisions
 from accord.store.tables_movements import movement_return_proposals
 
 HERE = Path(__file__).parent
@@ -40,8 +42,11 @@ def test_the_evening(database_url: str) -> None:
     handed = {o.person: o for a in outcome.arrivals for o in a.outcomes}
     assert {p for p, o in handed.items() if not o.handed_over} == COVERED_IN_FLIGHT
     assert {p for p, o in handed.items() if o.handed_over} == INDEPENDENT
-    assert handed["V3"].legal_basis == "third_country/SLV/US-SLV-2025/title8:2024-11-20"  # not the AEA order
-    assert handed["S1"].legal_basis == "agreement_repatriation/SLV/US-SLV-2025/title8:2024-11-20"
+    # The legal basis cites the stored decision that allowed the handover and the order relied on: the
+    # independent Title 8 order, never the AEA order the class order bars.
+    for person in ("V3", "S1"):
+        basis = handed[person].legal_basis
+        assert basis is not None and re.fullmatch(r"decision:[0-9a-f]{64}/title8:2024-11-20", basis), basis
     assert all("court_order" in handed[p].detail for p in COVERED_IN_FLIGHT)
     returns = {a.flight: a.return_leg for a in outcome.arrivals}
     assert returns["GXA-1"] and returns["GXA-2"] and returns["GXA-3"] is None  # nobody to return from the third
@@ -64,5 +69,10 @@ def test_the_evening(database_url: str) -> None:
             assert first["V1"].status is PassengerStatus.RETURN_REQUIRED
             proposals = {r.person_id for r in conn.execute(select(movement_return_proposals))}
             assert proposals == COVERED_IN_FLIGHT
+            for person in INDEPENDENT:  # each legal basis resolves to a stored decision that allowed the move
+                cited = (handed[person].legal_basis or "").split("/")[0].removeprefix("decision:")
+                decision = next(d for d in stored_decisions(conn, person) if d.decision_id == cited)
+                assert decision.as_of == LANDED
+                assert any(p["status"] == "allowed" for p in decision.body["pathways"])  # type: ignore[union-attr]
     finally:
         engine.dispose()
