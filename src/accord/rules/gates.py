@@ -275,6 +275,10 @@ def _claims_with(s: Situation, c: Candidate, outcome: FearOutcome) -> list[FearC
 def agreement_not_in_force(s: Situation, c: Candidate) -> str | None:
     assert c.agreement is not None
     if c.version is None:
+        if not c.agreement.versions:
+            # Every version was recorded after known_at: nothing in force is known, which reads as
+            # "before the first version" (the protective reading; the columnar engine agrees).
+            return f"{c.agreement.id} has no version known at the decision"
         first = c.agreement.versions[0].from_
         return f"{c.agreement.id} has no version before its first, from {_day(first)}"
     if c.version.status == "in_force":

@@ -51,9 +51,10 @@ def record_decisions(
     connection: Connection, decided: DecisionSet, inputs_hash: str, decided_at: datetime
 ) -> dict[str, str]:
     """Append one row per person decided; returns each person's decision id."""
+    ids = {d.person: decision_id(decided, d, inputs_hash) for d in decided.decisions}
     rows = [
         {
-            "decision_id": decision_id(decided, d, inputs_hash),
+            "decision_id": ids[d.person],
             "decided_at": decided_at,
             "as_of": decided.as_of,
             "known_at": decided.known_at,
@@ -68,7 +69,7 @@ def record_decisions(
     ]
     if rows:
         connection.execute(insert(decisions), rows)
-    return {row["person"]: row["decision_id"] for row in rows}
+    return ids
 
 
 def stored_decisions(connection: Connection, person: str | None = None) -> list[StoredDecision]:
@@ -79,7 +80,8 @@ def stored_decisions(connection: Connection, person: str | None = None) -> list[
     return [
         StoredDecision(
             id=row.id, decision_id=row.decision_id, decided_at=row.decided_at, as_of=row.as_of,
-            known_at=row.known_at, person=row.person, rule_pack=row.rule_pack, era=row.era, inputs_hash=row.inputs_hash, body=json.loads(row.body),
+            known_at=row.known_at, person=row.person, rule_pack=row.rule_pack, era=row.era,
+            inputs_hash=row.inputs_hash, body=json.loads(row.body),
         )
         for row in connection.execute(query)
     ]

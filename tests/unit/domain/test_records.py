@@ -26,7 +26,9 @@ def test_unknown_keys_are_refused() -> None:
 
 def test_intervals_end_after_they_start() -> None:
     with pytest.raises(ValidationError, match="after"):
-        Stay.model_validate({"kind": "judicial", "from": "2025-06-02T14:10:00-04:00", "until": "2025-06-02T14:10:00-04:00"})
+        Stay.model_validate(
+            {"kind": "judicial", "from": "2025-06-02T14:10:00-04:00", "until": "2025-06-02T14:10:00-04:00"}
+        )
     with pytest.raises(ValidationError, match="after binding_from"):
         CourtOrder.model_validate(
             {"id": "O", "binding_from": "2025-03-15T18:45:00-04:00", "until": "2025-03-15T18:00:00-04:00",

@@ -158,15 +158,6 @@ def test_agreement_whose_versions_are_all_unknown_is_not_in_force() -> None:
     assert "agreement_not_in_force" in decision.pathways[-1].codes
 
 
-@pytest.mark.xfail(
-    raises=IndexError,
-    strict=True,
-    reason=(
-        "DISAGREEMENT (interpreter): an agreement known at known_at whose every version was recorded later "
-        "makes gates.agreement_not_in_force index versions[0] of an empty tuple; the columnar engine blocks "
-        "with agreement_not_in_force (no version known = before the first version)."
-    ),
-)
 def test_interpreter_on_agreement_whose_versions_are_all_unknown() -> None:
     learnt = "2025-12-01T00:00:00Z"
     world = eswatini_world(cuban(), versions=[{"from": "2025-01-01", "status": "in_force", "recorded_at": learnt}])

@@ -150,7 +150,10 @@ def test_json_schema_forbids_unknown_keys() -> None:
 
 
 def test_an_impossible_date_is_one_located_error_not_a_crash() -> None:
-    text = "format: accord.world/1\nworld:\n  sending_state: USA\n  persons:\n    - {id: P1, status: lpr, birth_date: 1995-13-40}\n"
+    text = (
+        "format: accord.world/1\nworld:\n  sending_state: USA\n  persons:\n"
+        "    - {id: P1, status: lpr, birth_date: 1995-13-40}\n"
+    )
     with pytest.raises(WorldInvalid) as caught:
         load_world_text(text, "d.yaml")
     assert [(e.line, e.path) for e in caught.value.errors] == [(5, "world.persons[0].birth_date")]
