@@ -12,7 +12,7 @@ engine without building a record per person.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +25,8 @@ from numpy.typing import NDArray
 
 from accord.domain import World
 from accord.rules.columnar.compile import Run, compile_run
-from accord.rules.columnar.engine import Rows, decide_people
-from accord.rules.columnar.layout import FACT_KINDS
+from accord.rules.columnar.engine import Block, Rows, decide_chunks, decide_people
+from accord.rules.columnar.layout import FACT_KINDS, UNREAD
 from accord.rules.columnar.output import decision_set, decisions_table
 from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA, Caseload, caseload_of, people_of, persons_of
 from accord.rules.columnar.zones import micros
@@ -101,15 +101,22 @@ def read_world(directory: Path, ids: pa.ChunkedArray) -> World:
     named = {pid for order in world.court_orders for pid in order.scope.persons or ()}
     named |= {record.person for record in world.custody if record.person is not None}
     names = pa.array(sorted(named), pa.string())
-    missing = sorted(named - set(pc.filter(names, pc.is_in(names, value_set=ids)).to_pylist()))
+    # Look the few names up in the ids (one pass over the ids, a hash of the names), never the reverse.
+    found = pc.unique(pc.filter(ids, pc.is_in(ids, value_set=names))) if named else pa.array([], pa.string())
+    missing = sorted(named - set(found.to_pylist()))
     if missing:
         raise BulkInvalid(path, f"no person with id {', '.join(map(repr, missing))} in {PERSONS_FILE}")
     return world
 
 
-def read_caseload(directory: Path) -> Caseload:
-    persons = _read(directory / PERSONS_FILE, PERSONS_SCHEMA)
-    facts = {kind: _read(directory / fact_file(kind), FACT_SCHEMAS[kind]) for kind in FACT_KINDS}
+def read_caseload(directory: Path, engine_only: bool = False) -> Caseload:
+    """The caseload's tables; with `engine_only`, without the columns the engine never reads
+    (layout.UNREAD: free text, the issue date of an order), which are still checked to be present."""
+    skip = UNREAD if engine_only else {}
+    persons = _read(directory / PERSONS_FILE, PERSONS_SCHEMA, skip.get("persons", frozenset()))
+    facts = {
+        kind: _read(directory / fact_file(kind), FACT_SCHEMAS[kind], skip.get(kind, frozenset())) for kind in FACT_KINDS
+    }
     for kind, table in facts.items():
         owners = table.column("person")
         if table.num_rows and (pc.min(owners).as_py() < 0 or pc.max(owners).as_py() >= persons.num_rows):
@@ -117,20 +124,23 @@ def read_caseload(directory: Path) -> Caseload:
     return Caseload(persons, facts)
 
 
-def _read(path: Path, schema: pa.Schema) -> pa.Table:
-    """A table with exactly the documented columns, cast to the documented types."""
+def _read(path: Path, schema: pa.Schema, skip: frozenset[str] = frozenset()) -> pa.Table:
+    """A table with exactly the documented columns (those in `skip` checked but not read), cast to the
+    documented types."""
     if not path.is_file():
         raise BulkInvalid(path, "missing (see docs/bulk-format.md)")
     try:
-        table = pq.read_table(path, memory_map=True)
+        names = pq.read_schema(path, memory_map=True).names
+        wanted = [f.name for f in schema if f.name not in skip]
+        table = pq.read_table(path, columns=[n for n in wanted if n in names], memory_map=True)
     except (pa.ArrowInvalid, OSError) as exc:
         raise BulkInvalid(path, f"not a readable Parquet file ({exc})") from exc
-    missing = [f.name for f in schema if f.name not in table.column_names]
-    extra = [name for name in table.column_names if name not in schema.names]
+    missing = [f.name for f in schema if f.name not in names]
+    extra = [name for name in names if name not in schema.names]
     if missing or extra:
         raise BulkInvalid(path, f"missing columns {missing}, unknown columns {extra}")
     try:
-        return table.select(schema.names).cast(schema)
+        return table.select(wanted).cast(pa.schema([schema.field(n) for n in wanted]))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise BulkInvalid(path, f"a column has the wrong type ({exc})") from exc
 
@@ -186,19 +196,25 @@ def run_bulk_decide(
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     known_at = known_at or as_of
-    caseload = read_caseload(directory)
+    caseload = read_caseload(directory, engine_only=True)
     world = read_world(directory, caseload.persons.column("id"))
     pack = pack or pack_for_world(world)
-    people = people_of(caseload)
+    people = people_of(caseload, consume=True)
+    del caseload  # the Arrow tables: the engine reads only its arrays (and the ids, which `people` keeps)
     run = compile_run(world, pack, as_of, known_at)
-    rows = decide_people(run, people)
+    known = people.recorded_at <= micros(known_at)
+    if output is not None and fmt == "parquet" and person_ids is None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        pathways, allowed = stream_decisions(output, run, decide_chunks(run, people))
+        return BulkRun(int(np.count_nonzero(known)), pathways, allowed, pack.name, _era(run), None, output)
+    rows = decide_people(run, people).rows()
     wanted = _wanted(people.ids, people.recorded_at, micros(known_at), person_ids)
     if wanted is not None:
         rows = _only(rows, wanted)
-    persons = int(np.count_nonzero(people.recorded_at <= micros(known_at))) if wanted is None else len(wanted)
+    persons = int(np.count_nonzero(known)) if wanted is None else len(wanted)
     decisions = None
     if output is None or fmt == "json":
-        chosen = np.flatnonzero(people.recorded_at <= micros(known_at)) if wanted is None else wanted
+        chosen = np.flatnonzero(known) if wanted is None else wanted
         decisions = decision_set(run, rows, people.ids.to_pylist(), [int(r) for r in chosen])
     if output is not None:
         _write(output, fmt, run, rows, decisions)
@@ -207,7 +223,7 @@ def run_bulk_decide(
         pathways=len(rows),
         allowed=int(np.count_nonzero(rows.reasons == 0)),
         rule_pack=pack.name,
-        era=run.era.id if run.era is not None else None,
+        era=_era(run),
         decisions=decisions if output is None else None,
         output=output,
     )
@@ -253,6 +269,35 @@ def _write(output: Path, fmt: str, run: Run, rows: Rows, decisions: DecisionSet 
     write_decisions(output, decisions_table(run, rows))
 
 
+def _era(run: Run) -> str | None:
+    return run.era.id if run.era is not None else None
+
+
+ROW_GROUP = 4 << 20
+# Only the code columns: Parquet's dictionary encoding of `person` (unique per person) and of the bit
+# masks costs a hash per value and then falls back to plain encoding anyway.
+DICTIONARY_COLUMNS = ["kind", "destination", "agreement", "status"]
+
+
 def write_decisions(output: Path, table: pa.Table) -> None:
     """The decisions Parquet: LZ4 pages, dictionary-encoded codes, large row groups."""
-    pq.write_table(table, output, compression="lz4", row_group_size=4 << 20)
+    pq.write_table(table, output, compression="lz4", row_group_size=ROW_GROUP, use_dictionary=DICTIONARY_COLUMNS)
+
+
+def stream_decisions(output: Path, run: Run, chunks: Iterator[list[Block]]) -> tuple[int, int]:
+    """Write the decisions Parquet chunk by chunk (one row group per chunk of people), so that memory
+    holds a few chunks' decisions rather than the whole caseload's. Returns (pathways, allowed)."""
+    pathways = allowed = 0
+    writer: pq.ParquetWriter | None = None
+    try:
+        for blocks in chunks:
+            table = decisions_table(run, Rows.concat([b.rows() for b in blocks]))
+            if writer is None:
+                writer = pq.ParquetWriter(output, table.schema, compression="lz4", use_dictionary=DICTIONARY_COLUMNS)
+            writer.write_table(table, row_group_size=ROW_GROUP)
+            pathways += table.num_rows
+            allowed += sum(b.allowed() for b in blocks)
+    finally:
+        if writer is not None:
+            writer.close()
+    return pathways, allowed

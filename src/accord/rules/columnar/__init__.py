@@ -11,7 +11,7 @@ from datetime import datetime
 
 from accord.domain import World
 from accord.rules.columnar.compile import Run, compile_run
-from accord.rules.columnar.engine import Rows, decide_people
+from accord.rules.columnar.engine import Decided, Rows, decide_people
 from accord.rules.columnar.output import decision_set, decisions_table
 from accord.rules.columnar.tables import caseload_of, people_of
 from accord.rules.decision import DecisionSet
@@ -19,7 +19,7 @@ from accord.rules.interpreter import known_person
 from accord.rules.knowledge import as_known_at
 from accord.rules.pack import Pack, pack_for_world
 
-__all__ = ["Rows", "Run", "compile_run", "decide_people", "decide_world_columnar", "decisions_table"]
+__all__ = ["Decided", "Rows", "Run", "compile_run", "decide_people", "decide_world_columnar", "decisions_table"]
 
 
 def decide_world_columnar(
@@ -35,7 +35,7 @@ def decide_world_columnar(
     pack = pack or pack_for_world(world)
     run = compile_run(world, pack, as_of, known_at)
     people = people_of(caseload_of(world.persons, pack.timezone))
-    rows = decide_people(run, people, workers=1)
+    rows = decide_people(run, people, workers=1).rows()
     row_of = {p.id: i for i, p in enumerate(world.persons)}
     if person_ids is None:
         wanted = [row_of[p.id] for p in world.persons if p.known_at(known_at)]

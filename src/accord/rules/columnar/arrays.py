@@ -30,7 +30,8 @@ class Ragged:
     @classmethod
     def from_owners(cls, owner: I32, count: int) -> Ragged:
         """From the (sorted) owner of each row."""
-        offsets = np.searchsorted(owner, np.arange(count + 1, dtype=np.int64)).astype(np.int64)
+        offsets = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=count), out=offsets[1:])
         return cls(offsets, owner)
 
     @classmethod
@@ -87,10 +88,10 @@ class CodeSets:
         """Whether each owner's set holds the paired code."""
         slot = self.slot[codes]
         found = slot >= 0
-        word = np.where(found, slot // 64, 0)
-        bit = (np.where(found, slot, 0) % 64).astype(np.uint64)
-        mask: U64 = self.words[word, owners]
-        held: Bool = (np.right_shift(mask, bit) & np.uint64(1)) == np.uint64(1)
+        slot = np.where(found, slot, 0)
+        # Nearly every caseload has fewer than 64 distinct codes: one word, a plain gather.
+        mask: U64 = self.words[0][owners] if len(self.words) == 1 else self.words[slot >> 6, owners]
+        held: Bool = (np.right_shift(mask, (slot & 63).astype(np.uint64)) & np.uint64(1)) == np.uint64(1)
         return found & held
 
     def holds(self, code: int) -> Bool:
@@ -101,17 +102,18 @@ class CodeSets:
         held: Bool = (self.words[slot // 64] & np.uint64(1 << (slot % 64))) != 0
         return held
 
-    def meets(self, codes: Iterable[int]) -> Bool:
-        """Per owner: whether the set shares a code with `codes`."""
+    def meets(self, codes: Iterable[int], owners: NDArray[np.integer[Any]] | None = None) -> Bool:
+        """Per owner (all, or those listed): whether the set shares a code with `codes`."""
         mask = np.zeros(len(self.words), dtype=np.uint64)
         for code in codes:
             slot = int(self.slot[code])
             if slot >= 0:
                 mask[slot // 64] |= np.uint64(1 << (slot % 64))
-        hit = np.zeros(self.words.shape[1], dtype=np.bool_)
+        hit = np.zeros(self.words.shape[1] if owners is None else len(owners), dtype=np.bool_)
         for w, word_mask in enumerate(mask):
             if word_mask:
-                hit |= (self.words[w] & word_mask) != 0
+                words = self.words[w] if owners is None else self.words[w][owners]
+                hit |= (words & word_mask) != 0
         return hit
 
 

@@ -1,14 +1,26 @@
 """The columnar engine: every gate of RULES.md §2 as array operations over a whole caseload.
 
-A decision is computed in chunks of people (so intermediates stay in cache, and two chunks can run on two
-cores: NumPy releases the GIL). Within a chunk each gate is a handful of vectorised comparisons over the
-person arrays or over the rows of one kind of fact, reduced per person with a prefix sum. No Python runs
-per person. The result is one row per candidate pathway with a bit mask of reasons and of warnings, in
-the vocabulary of `accord.rules.codes` (bit i = the i-th code)."""
+A decision is computed in chunks of people (so intermediates stay in cache, and two chunks run on two
+cores: NumPy releases the GIL). Within a chunk:
+
+- gates whose facts are common (orders, nationality, identity, age, sex, ...) are dense passes over the
+  person arrays, done once per chunk;
+- gates whose facts are rare (stays, pending claims, protections, notices, fear claims, designations,
+  court orders) are computed over the rows of those facts only and scattered into the few people they
+  concern (`reasons[owners] |= bit`), never as a dense pass per gate;
+- each agreement's person gates are one gather from a table indexed by a small per-person feature code
+  (`lookup.py`).
+
+The result is a list of `Block`s, one per pathway group and chunk, with a bit mask of reasons and of
+warnings per pathway in the vocabulary of `accord.rules.codes` (bit i = the i-th code). Constant columns
+(group, agreement, an agreement's destination) are not materialised; `Decided.rows()` does it when a
+caller wants one flat table."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,20 +31,16 @@ from numpy.typing import NDArray
 
 from accord.domain.orders import PATHWAY_KINDS
 from accord.rules.codes import REASON_CODES, WARNING_CODES
-from accord.rules.columnar.arrays import I32, Bool, CodeSets, People, Ragged, first_occurrence
+from accord.rules.columnar.arrays import I32, Bool, People, Ragged, first_occurrence
 from accord.rules.columnar.compile import CompiledAgreement, CompiledOrder, Run, hours
-from accord.rules.columnar.layout import (
-    COUNTRIES,
-    FEAR_OUTCOMES,
-    ORDER_BASES,
-    PENDING_KINDS,
-    STATUSES,
-    UNKNOWN_BIRTH,
-)
+from accord.rules.columnar.layout import FEAR_OUTCOMES, ORDER_BASES, PENDING_KINDS, STATUSES
+from accord.rules.columnar.lookup import FeatureCode, agreement_table
 
 U32 = NDArray[np.uint32]
+U16 = NDArray[np.uint16]
 U8 = NDArray[np.uint8]
 U64 = NDArray[np.uint64]
+I64 = NDArray[np.int64]
 I16 = NDArray[np.int16]
 I8 = NDArray[np.int8]
 
@@ -45,13 +53,15 @@ _CITIZEN = STATUSES.index("citizen")
 _AEA = ORDER_BASES.index("aea")
 _PENDING = {kind: i for i, kind in enumerate(PENDING_KINDS)}
 _OUTCOME = {outcome: i for i, outcome in enumerate(FEAR_OUTCOMES)}
-CHUNK = 1 << 17
+CHUNK = 1 << 16  # 64 Ki people: a chunk's dense u32 arrays stay in the L2 cache
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_BITS = np.zeros(0, dtype=np.uint64)
 
 
 @dataclass(frozen=True, slots=True)
 class Rows:
-    """Decided pathways, one per row. `group` orders a person's pathways as the interpreter lists them:
-    0 repatriation, 1 designated, 2 + i the i-th compiled agreement."""
+    """Decided pathways as flat columns, one per row. `group` orders a person's pathways as the
+    interpreter lists them: 0 repatriation, 1 designated, 2 + i the i-th compiled agreement."""
 
     person: I32  # row in the caseload
     group: I16
@@ -63,7 +73,7 @@ class Rows:
     court_orders: U64  # bit j: Run.court_orders[j] covers the pathway
 
     @classmethod
-    def concat(cls, parts: list[Rows]) -> Rows:
+    def concat(cls, parts: Sequence[Rows]) -> Rows:
         fields = cls.__dataclass_fields__
         return cls(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in fields})
 
@@ -71,104 +81,252 @@ class Rows:
         return len(self.person)
 
 
-def decide_people(run: Run, people: People, chunk: int = CHUNK, workers: int = 2) -> Rows:
+@dataclass(frozen=True, slots=True)
+class Block:
+    """The pathways of one group for one chunk of people.
+
+    A return block (repatriation, designated) is sparse: pathway i belongs to chunk person `person[i]`
+    and goes to `destination[i]`. An agreement block is dense: pathway i belongs to chunk person i, exists
+    where `present` holds (None: for everyone) and goes to the agreement's receiving state. Court orders
+    cover few pathways, so they are kept as positions (`court_at`, indices into the block's arrays) and
+    their bits."""
+
+    group: int
+    agreement: int  # index into Run.agreements, -1 for a return block
+    base: int  # row of the chunk's first person in the caseload
+    person: I32 | None  # None for a dense block
+    present: Bool | None
+    kind: I8
+    destination: I16 | int
+    reasons: U32
+    warnings: U8
+    court_at: I64
+    court_bits: U64
+
+    def selection(self) -> NDArray[np.integer[Any]] | None:
+        """Positions of the block's pathways in its arrays (None: all of them)."""
+        return None if self.present is None else np.flatnonzero(self.present)
+
+    def __len__(self) -> int:
+        return len(self.reasons) if self.present is None else int(np.count_nonzero(self.present))
+
+    def allowed(self) -> int:
+        allowed = self.reasons == 0
+        return int(np.count_nonzero(allowed if self.present is None else allowed & self.present))
+
+    def rows(self) -> Rows:
+        """The block's pathways as flat columns."""
+        pick = self.selection()
+
+        def take(values: NDArray[Any]) -> NDArray[Any]:
+            return values if pick is None else values[pick]
+
+        size = len(self.reasons)
+        person = np.arange(size, dtype=np.int32) if self.person is None else self.person
+        court = np.zeros(size, dtype=np.uint64)
+        court[self.court_at] = self.court_bits
+        destination = self.destination
+        if isinstance(destination, int):
+            destination = np.full(size, destination, dtype=np.int16)
+        n = size if pick is None else len(pick)
+        return Rows(
+            person=take(person) + np.int32(self.base),
+            group=np.full(n, self.group, dtype=np.int16),
+            kind=take(self.kind),
+            destination=take(destination),
+            agreement=np.full(n, self.agreement, dtype=np.int16),
+            reasons=take(self.reasons),
+            warnings=take(self.warnings),
+            court_orders=take(court),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """Every block of a decision, chunk by chunk (within a chunk: repatriation, designated, agreements)."""
+
+    blocks: tuple[Block, ...]
+
+    def __len__(self) -> int:
+        return sum(len(b) for b in self.blocks)
+
+    def allowed(self) -> int:
+        return sum(b.allowed() for b in self.blocks)
+
+    def rows(self) -> Rows:
+        return Rows.concat([b.rows() for b in self.blocks])
+
+
+def decide_people(run: Run, people: People, chunk: int = CHUNK, workers: int = 2) -> Decided:
     """Decide every person of the caseload known at `run.known_at`, chunk by chunk on `workers` threads."""
+    return Decided(tuple(b for blocks in decide_chunks(run, people, chunk, workers) for b in blocks))
+
+
+def decide_chunks(run: Run, people: People, chunk: int = CHUNK, workers: int = 2) -> Iterator[list[Block]]:
+    """The blocks of each chunk, in chunk order. At most `workers + 1` chunks are in flight, so a caller
+    that writes each chunk as it comes (bulk Parquet output) holds a bounded amount of decisions."""
     if len(run.court_orders) > 64:
         raise ValueError("the columnar engine handles at most 64 court orders in effect at one instant")
-    listed = _listed_persons(run, people)
+    features = FeatureCode.of(run)
+    tables = [agreement_table(run, features, a) for a in run.agreements]
     bounds = [(lo, min(lo + chunk, people.count)) for lo in range(0, people.count, chunk)] or [(0, 0)]
 
-    def one(bound: tuple[int, int]) -> Rows:
+    def one(bound: tuple[int, int]) -> list[Block]:
         lo, hi = bound
-        return _Chunk(run, people.slice(lo, hi), lo, {j: v[lo:hi] for j, v in listed.items()}).rows()
+        return _Chunk(run, people.slice(lo, hi), lo, features, tables).blocks()
 
     if workers <= 1 or len(bounds) == 1:
-        return Rows.concat([one(b) for b in bounds])
-    with ThreadPoolExecutor(workers) as pool:
-        return Rows.concat(list(pool.map(one, bounds)))
-
-
-def _listed_persons(run: Run, people: People) -> dict[int, Bool]:
-    """Per court order with a `persons` scope: whether each person is listed (one hash lookup pass)."""
-    listed = {}
-    for j, order in enumerate(run.court_orders):
-        if order.persons is not None:
-            hits = pc.is_in(people.ids, value_set=pa.array(order.persons, pa.string()))
-            listed[j] = np.asarray(hits.to_numpy(zero_copy_only=False), dtype=np.bool_)
-    return listed
-
-
-def _set(mask: NDArray[Any], condition: Bool | bool, bit: Any) -> None:
-    """OR `bit` into `mask` where `condition` holds (in place, one pass)."""
-    if isinstance(condition, bool | np.bool_):
-        if condition:
-            mask |= bit
+        yield from (one(b) for b in bounds)
         return
-    np.bitwise_or(mask, bit, out=mask, where=condition)
+    with ThreadPoolExecutor(workers) as pool:
+        in_flight: deque[Future[list[Block]]] = deque()
+        for bound in bounds:
+            in_flight.append(pool.submit(one, bound))
+            if len(in_flight) > workers:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+
+
+def _mark(count: int, owners: NDArray[np.integer[Any]]) -> Bool:
+    """A dense per-person flag from the owners of some fact rows (a scatter: cost follows the rows)."""
+    flag = np.zeros(count, dtype=np.bool_)
+    flag[owners] = True
+    return flag
+
+
+def _flag(condition: Bool, bit: np.uint32) -> U32:
+    """`bit` where `condition` holds, else 0 (one pass)."""
+    return condition.astype(np.uint32) * bit
+
+
+def _pair_keys(owner: NDArray[np.integer[Any]], country: NDArray[np.integer[Any]]) -> I64:
+    return owner.astype(np.int64) << 16 | country.astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class _Protections:
+    """The protections in effect at as_of, as (owner, country) rows; `held` flags their owners and `keys`
+    are their sorted (owner, country) pairs."""
+
+    owner: I32
+    country: I16
+    held: Bool
+    keys: I64
+
+    @classmethod
+    def of(cls, owner: I32, country: I16, count: int) -> _Protections:
+        return cls(owner, country, _mark(count, owner), np.sort(_pair_keys(owner, country)))
+
+    def owners(self, country: int) -> I32:
+        """The people protected for `country`."""
+        protected: I32 = self.owner[self.country == country]
+        return protected
+
+    def holders_of_any(self, countries: Sequence[int]) -> Bool:
+        """Per person: protected for one of `countries` (chain_refoulement_risk)."""
+        return _mark(len(self.held), self.owner[np.isin(self.country, countries)])
+
+    def pairs(self, owner: NDArray[np.integer[Any]], country: NDArray[np.integer[Any]]) -> Bool:
+        """Per (owner, country) pair: the owner is protected for that country. Only pairs whose owner holds
+        some protection are looked up (a binary search in the sorted pairs)."""
+        hit = np.zeros(len(owner), dtype=np.bool_)
+        maybe = np.flatnonzero(self.held[owner])
+        if len(maybe):
+            asked = _pair_keys(owner[maybe], country[maybe])
+            found = np.minimum(np.searchsorted(self.keys, asked), len(self.keys) - 1)
+            hit[maybe] = self.keys[found] == asked
+        return hit
 
 
 class _Chunk:
     """The decision of one chunk of people. Person-level facts are computed once, in the constructor;
     each pathway group then combines them."""
 
-    def __init__(self, run: Run, people: People, base: int, listed: dict[int, Bool]) -> None:
-        self.run, self.people, self.base, self.listed = run, people, base, listed
+    def __init__(self, run: Run, people: People, base: int, features: FeatureCode, tables: list[U32]) -> None:
+        self.run, self.people, self.base, self.features, self.tables = run, people, base, features, tables
         t, k = run.as_of_us, run.known_us
-        facts = people.facts
+        n = people.count
         self.known = people.recorded_at <= k
-        orders = facts["orders"]
+        self.all_known = bool(self.known.all())
+        orders = people.facts["orders"]
         self.order_known = orders["recorded_at"] <= k
         self.final_by_date = self.order_known & (orders["final"] <= t)
-        self.final_bases = [
-            orders.rows.any(self.final_by_date & (orders["basis"] == b)) for b in range(len(ORDER_BASES))
-        ]
-        self.any_final = orders.rows.any(self.final_by_date)
+        final_owner = orders.rows.owner[self.final_by_date]
+        final_basis = orders["basis"][self.final_by_date]
+        self.final_bases = [_mark(n, final_owner[final_basis == b]) for b in range(len(ORDER_BASES))]
+        self.any_final = _mark(n, final_owner)
         self.pending = {kind: self._pending(kind) for kind in ("bia_appeal", "asylum", "motion_to_reopen")}
-        stays = facts["stays"]
-        self.stay = stays.rows.any((stays["recorded_at"] <= k) & (stays["from"] <= t) & (t < stays["until"]))
+        self.stay = self._active_owners("stays", "from", "until")
         self.national = (people.status == _CITIZEN) | people.nationality_sets.holds(run.sending)
-        protections = facts["protections"]
-        active = (protections["recorded_at"] <= k) & (protections["granted"] <= t) & (t < protections["terminated"])
-        self.protected = CodeSets.build(protections.rows, protections["country"], len(COUNTRIES), keep=active)
+        self.protections = self._protections()
+        # Per destination that returns people onward: who is protected for a country it returns them to.
+        self.onward_risk = {c: self.protections.holders_of_any(onward) for c, onward in run.onward.items()}
         self.designated = self._designated_entries()
         self.universal = self._universal()
-        self.motion_warning = np.where(
-            self.pending["motion_to_reopen"] & ~self.stay, WARNING_BIT["motion_to_reopen_pending"], np.uint8(0)
-        ).astype(np.uint8)
-        self.person_match = [self._person_match(order) for order in run.court_orders]
+        self.warnings = self._motion_warning()
+        self.person_match = [self._person_match(j, order) for j, order in enumerate(run.court_orders)]
+        self.court_candidate = np.logical_or.reduce(self.person_match) if self.person_match else None
 
     # --- person-level facts ---------------------------------------------------------------------------
 
-    def _pending(self, kind: str) -> Bool:
-        pending = self.people.facts["pending"]
+    def _active_owners(self, kind: str, start: str, end: str, which: Bool | None = None) -> I32:
+        """Owners of the facts of `kind` known at known_at and in effect at as_of."""
+        facts = self.people.facts[kind]
         t = self.run.as_of_us
-        active = (pending["recorded_at"] <= self.run.known_us) & (pending["filed"] <= t) & (t < pending["decided"])
-        return pending.rows.any(active & (pending["kind"] == _PENDING[kind]))
+        active = (facts["recorded_at"] <= self.run.known_us) & (facts[start] <= t) & (t < facts[end])
+        if which is not None:
+            active &= which
+        return facts.rows.owner[active]
+
+    def _pending(self, kind: str) -> I32:
+        return self._active_owners(
+            "pending", "filed", "decided", self.people.facts["pending"]["kind"] == _PENDING[kind]
+        )
+
+    def _protections(self) -> _Protections:
+        protections = self.people.facts["protections"]
+        t = self.run.as_of_us
+        active = (protections["recorded_at"] <= self.run.known_us) & (protections["granted"] <= t)
+        active &= t < protections["terminated"]
+        return _Protections.of(protections.rows.owner[active], protections["country"][active], self.people.count)
 
     def _universal(self) -> U32:
+        """The universal gates of RULES.md §2 but protected_country and court_order (they read the
+        pathway): dense for common facts, scattered for rare ones."""
         people, run = self.people, self.run
-        mask = np.zeros(people.count, dtype=np.uint32)
-        _set(mask, self.national, BIT["sending_state_national"])
-        _set(mask, self.pending["bia_appeal"] | ~self.any_final, BIT["no_final_order"])
-        _set(mask, self.stay, BIT["stay_in_effect"])
-        _set(mask, self.pending["asylum"], BIT["asylum_pending"])
-        _set(mask, ~people.verified, BIT["identity_unverified"])
-        _set(mask, self._outside_proclamation(), BIT["order_basis_out_of_scope"])
-        _set(mask, run.era is None, BIT["no_policy_in_force"])
+        mask = _flag(self.national, BIT["sending_state_national"])
+        mask |= _flag(~self.any_final, BIT["no_final_order"])
+        mask |= _flag(~people.verified, BIT["identity_unverified"])
+        mask[self.pending["bia_appeal"]] |= BIT["no_final_order"]
+        mask[self.stay] |= BIT["stay_in_effect"]
+        mask[self.pending["asylum"]] |= BIT["asylum_pending"]
+        mask[self._outside_proclamation()] |= BIT["order_basis_out_of_scope"]
+        if run.era is None:
+            mask |= BIT["no_policy_in_force"]
         return mask
 
-    def _outside_proclamation(self) -> Bool:
-        """The only final orders are AEA orders and the person is outside the proclamation's scope."""
+    def _outside_proclamation(self) -> NDArray[np.intp]:
+        """People whose only final orders are AEA orders and who are outside the proclamation's scope
+        (looked at only among the holders of a final AEA order)."""
         run, people = self.run, self.people
-        only_aea = self.any_final.copy()
+        only_aea = self.final_bases[_AEA].copy()
         for basis, held in enumerate(self.final_bases):
             if basis != _AEA:
                 only_aea &= ~held
-        outside = ~people.nationality_sets.meets(run.aea_nationalities)
-        outside |= people.birth_days > run.aea_cutoff  # under the age, or birth date unknown
-        outside |= np.isin(people.status, run.aea_excluded_statuses)
-        outside |= self.national
-        return only_aea & outside
+        who = np.flatnonzero(only_aea)
+        outside = ~people.nationality_sets.meets(run.aea_nationalities, who)
+        outside |= people.birth_days[who] > run.aea_cutoff  # under the age, or birth date unknown
+        outside |= np.isin(people.status[who], run.aea_excluded_statuses)
+        outside |= self.national[who]
+        return who[outside]
+
+    def _motion_warning(self) -> U8:
+        """motion_to_reopen_pending: a motion is pending and no stay is in effect."""
+        warnings = np.zeros(self.people.count, dtype=np.uint8)
+        warnings[self.pending["motion_to_reopen"]] = WARNING_BIT["motion_to_reopen_pending"]
+        warnings[self.stay] = 0
+        return warnings
 
     def _designated_entries(self) -> tuple[Ragged, NDArray[np.int16], Bool, Bool]:
         """Countries designated in known orders, per person: the entries, their codes, which entries are
@@ -187,229 +345,261 @@ class _Chunk:
     def _home_available(self) -> Bool:
         """Some nationality or country designated in a final order is still available (RULES.md §2)."""
         run, people = self.run, self.people
-        nat_rows, nat = people.nationalities, people.nationality
-        usable = (nat != run.sending) & ~run.unavailable[nat] & ~self.protected.contains(nat_rows.owner, nat)
-        available = nat_rows.any(usable)
+        nat_owner, nat = people.nationalities.owner, people.nationality
+        usable = (nat != run.sending) & ~run.unavailable[nat]
+        usable &= ~self.protections.pairs(nat_owner, nat)
+        available = _mark(people.count, nat_owner[usable])
         entries, codes, _, in_final = self.designated
         usable = in_final & (codes != run.sending) & ~run.unavailable[codes]
-        usable &= ~self.protected.contains(entries.owner, codes)
-        return available | entries.any(usable)
+        usable &= ~self.protections.pairs(entries.owner, codes)
+        available[entries.owner[usable]] = True
+        return available
 
-    def _person_match(self, order: CompiledOrder) -> Bool:
+    def _convicted(self) -> Bool:
+        convictions = self.people.facts["convictions"]
+        known = (convictions["recorded_at"] <= self.run.known_us) & (convictions["date"] <= self.run.as_of_us)
+        return _mark(self.people.count, convictions.rows.owner[known])
+
+    def _person_match(self, j: int, order: CompiledOrder) -> Bool:
         """The scope fields of a court order that read only the person (RULES.md §5)."""
         people, run = self.people, self.run
         match = np.ones(people.count, dtype=np.bool_)
-        j = run.court_orders.index(order)
         if order.persons is not None:
-            match &= self.listed[j]
+            listed = pc.is_in(people.ids, value_set=pa.array(order.persons, pa.string()))
+            match &= np.asarray(listed.to_numpy(zero_copy_only=False), dtype=np.bool_)
         if order.nationalities is not None:
             match &= people.nationality_sets.meets(order.nationalities)
         if order.designations is not None:
             d = people.facts["designations"]
             held = (d["recorded_at"] <= run.known_us) & (d["from"] <= order.binding_from_us)
             held &= (order.binding_from_us < d["until"]) & np.isin(d["kind"], order.designations)
-            match &= d.rows.any(held)
+            match &= _mark(people.count, d.rows.owner[held])
         if order.districts is not None:
-            listed = [i for i, name in enumerate(people.districts) if name in order.districts]
-            # An unknown district never takes a person out of a class: missing data never helps removal.
-            match &= (people.district < 0) | np.isin(people.district, listed)
+            # Index 0 is an unknown district, which never takes a person out of a class: missing data
+            # never helps removal.
+            listed_district = np.array([True] + [name in order.districts for name in people.districts])
+            match &= listed_district[people.district + 1]
         if order.bases is not None:
-            held_basis = np.zeros(people.count, dtype=np.bool_)
+            held = np.zeros(people.count, dtype=np.bool_)
             for basis in order.bases:
-                held_basis |= self.final_bases[basis]
-            match &= held_basis
+                held |= self.final_bases[basis]
+            match &= held
         return match
 
     # --- pathway groups -------------------------------------------------------------------------------
 
-    def rows(self) -> Rows:
-        parts = [self._repatriation(), self._designated()]
-        home = self._home_available() if any(a.needs_home_unavailable for a in self.run.agreements) else None
-        parts += [self._agreement(i, a, home) for i, a in enumerate(self.run.agreements)]
-        return Rows.concat(parts)
+    def blocks(self) -> list[Block]:
+        blocks = [self._repatriation(), self._designated()]
+        if self.run.agreements:
+            people = self.people
+            home = self._home_available() if any(a.needs_home_unavailable for a in self.run.agreements) else None
+            shared = self.features.shared(
+                people.birth_days,
+                people.sex,
+                people.accompanied,
+                self._convicted(),
+                home if home is not None else np.zeros(people.count, dtype=np.bool_),
+            )
+            blocks += [self._agreement(i, a, shared) for i, a in enumerate(self.run.agreements)]
+        return blocks
 
-    def _repatriation(self) -> Rows:
+    def _repatriation(self) -> Block:
         people = self.people
         nat = people.nationality
         owner = people.nationalities.owner
         chosen = people.nationality_first & (nat != self.run.sending) & self.known[owner]
-        return self._return_rows(owner[chosen], nat[chosen], REPATRIATION, 0)
+        return self._return_block(owner[chosen], nat[chosen], REPATRIATION, 0)
 
-    def _designated(self) -> Rows:
+    def _designated(self) -> Block:
         entries, codes, candidate, _ = self.designated
         chosen = candidate & self.known[entries.owner]
-        return self._return_rows(entries.owner[chosen], codes[chosen], DESIGNATED, 1)
+        return self._return_block(entries.owner[chosen], codes[chosen], DESIGNATED, 1)
 
-    def _return_rows(self, owner: I32, destination: I16, kind: int, group: int) -> Rows:
+    def _return_block(self, owner: I32, destination: I16, kind: int, group: int) -> Block:
         """Repatriation or designated pathways: universal gates and country_not_accepting."""
         run = self.run
         reasons = self.universal[owner]
-        _set(reasons, self.protected.contains(owner, destination), BIT["protected_country"])
-        _set(reasons, run.not_accepting[destination], BIT["country_not_accepting"])
-        court = self._court(owner, destination, np.int8(kind))
-        _set(reasons, court != 0, BIT["court_order"])
-        warnings = self.motion_warning[owner]
-        for country, onward in run.onward.items():
-            at_risk = (destination == country) & self.protected.meets(onward)[owner]
-            _set(warnings, at_risk, WARNING_BIT["chain_refoulement_risk"])
-        n = len(owner)
-        return Rows(
-            person=(owner + self.base).astype(np.int32),
-            group=np.full(n, group, dtype=np.int16),
-            kind=np.full(n, kind, dtype=np.int8),
-            destination=destination.astype(np.int16),
-            agreement=np.full(n, -1, dtype=np.int16),
-            reasons=reasons,
-            warnings=warnings,
-            court_orders=court,
+        reasons |= _flag(run.not_accepting[destination], BIT["country_not_accepting"])
+        reasons[self.protections.pairs(owner, destination)] |= BIT["protected_country"]
+        kinds = np.full(len(owner), kind, dtype=np.int8)
+        court_at, court_bits = self._court_block(owner, destination, kinds)
+        reasons[court_at] |= BIT["court_order"]
+        warnings = self.warnings[owner]
+        for country, at_risk in self.onward_risk.items():
+            warnings[(destination == country) & at_risk[owner]] |= WARNING_BIT["chain_refoulement_risk"]
+        return Block(
+            group,
+            -1,
+            self.base,
+            owner,
+            None,
+            kinds,
+            destination.astype(np.int16),
+            reasons,
+            warnings,
+            court_at,
+            court_bits,
         )
 
-    def _agreement(self, index: int, agreement: CompiledAgreement, home: Bool | None) -> Rows:
+    def _agreement(self, index: int, agreement: CompiledAgreement, shared: U16) -> Block:
         """One pathway per known person for the agreement: agreement_repatriation when its receiving state
         is a nationality, else third_country unless that state is designated (then it is `designated`)."""
         people, run = self.people, self.run
         r = agreement.receiving
-        is_national = people.nationality_sets.holds(r)
-        entries, codes, candidate, _ = self.designated
-        is_designated = entries.any(candidate & (codes == r))
-        present = self.known & (is_national | ~is_designated)
-        kind = np.where(is_national, AGREEMENT_REPATRIATION, THIRD_COUNTRY).astype(np.int8)
-        reasons = self.universal.copy()
-        _set(reasons, self.protected.holds(r), BIT["protected_country"])
-        self._agreement_gates(reasons, agreement)
-        third = ~is_national
-        self._third_country_gates(reasons, agreement, home, third)
-        everyone = np.arange(people.count, dtype=np.int32)
-        court = self._court(None, np.int16(r), kind)
-        _set(reasons, court != 0, BIT["court_order"])
-        warnings = self.motion_warning.copy()
-        if r in run.onward:
-            _set(warnings, self.protected.meets(run.onward[r]), WARNING_BIT["chain_refoulement_risk"])
-        n = int(np.count_nonzero(present))
-        return Rows(
-            person=everyone[present] + np.int32(self.base),
-            group=np.full(n, 2 + index, dtype=np.int16),
-            kind=kind[present],
-            destination=np.full(n, r, dtype=np.int16),
-            agreement=np.full(n, index, dtype=np.int16),
-            reasons=reasons[present],
-            warnings=warnings[present],
-            court_orders=court[present],
+        national = people.nationality_sets.holds(r)
+        refused = self._refused(agreement) if agreement.has_version else None
+        code = self.features.with_agreement(shared, national, refused)
+        reasons = self.universal | np.take(self.tables[index], code)
+        reasons[self.protections.owners(r)] |= BIT["protected_country"]
+        if run.era is not None and run.notice is not None:
+            self._notice_gates(reasons, r, national)
+            self._fear_gates(reasons, r, national)
+        kind = np.where(national, AGREEMENT_REPATRIATION, THIRD_COUNTRY).astype(np.int8)
+        court_at, court_bits = self._court_block(None, np.int16(r), kind)
+        reasons[court_at] |= BIT["court_order"]
+        warnings = self.warnings
+        if r in self.onward_risk:
+            warnings = warnings | np.where(self.onward_risk[r], WARNING_BIT["chain_refoulement_risk"], np.uint8(0))
+        return Block(
+            2 + index,
+            index,
+            self.base,
+            None,
+            self._present(r, national),
+            kind,
+            r,
+            reasons,
+            warnings,
+            court_at,
+            court_bits,
         )
 
-    def _agreement_gates(self, reasons: U32, a: CompiledAgreement) -> None:
-        people, run = self.people, self.run
-        _set(reasons, not a.in_force, BIT["agreement_not_in_force"])
-        if not a.has_version:
-            return  # before the first version only agreement_not_in_force applies
-        sets = people.nationality_sets
-        refused = sets.meets(a.excludes) if a.excludes else np.zeros(people.count, dtype=np.bool_)
+    def _present(self, receiving: int, national: Bool) -> Bool | None:
+        """Who has the agreement's pathway: known people, but not those for whom the receiving state is
+        designated and not a nationality (their designated pathway covers it). None: everyone."""
+        entries, codes, candidate, _ = self.designated
+        covered = entries.owner[candidate & (codes == receiving)]
+        covered = covered[~national[covered]]
+        if self.all_known and len(covered) == 0:
+            return None
+        present = self.known.copy()
+        present[covered] = False
+        return present
+
+    def _refused(self, a: CompiledAgreement) -> Bool:
+        """nationality_not_accepted: an excluded nationality, or none of the accepted ones."""
+        sets = self.people.nationality_sets
+        refused = sets.meets(a.excludes) if a.excludes else np.zeros(self.people.count, dtype=np.bool_)
         if not a.accepts_any:
             refused |= ~sets.meets(a.accepts)
-        _set(reasons, refused, BIT["nationality_not_accepted"])
-        if a.requires_conviction:
-            convictions = people.facts["convictions"]
-            known = (convictions["recorded_at"] <= run.known_us) & (convictions["date"] <= run.as_of_us)
-            _set(reasons, ~convictions.rows.any(known), BIT["conviction_required"])
-        unknown_birth = people.birth_days == UNKNOWN_BIRTH
-        young = unknown_birth if a.min_age_cutoff is None else people.birth_days > a.min_age_cutoff
-        _set(reasons, young, BIT["below_min_age"])
-        if a.sexes is not None:
-            _set(reasons, ~np.isin(people.sex, a.sexes), BIT["sex_not_accepted"])
-        _set(reasons, ~people.accompanied & (people.birth_days > run.adult_cutoff), BIT["unaccompanied_minor"])
-        _set(reasons, a.capacity_full, BIT["capacity_full"])
+        return refused
 
-    def _third_country_gates(self, reasons: U32, a: CompiledAgreement, home: Bool | None, third: Bool) -> None:
-        run = self.run
-        if a.needs_home_unavailable and home is not None:
-            _set(reasons, home & third, BIT["home_country_available"])
-        if run.era is None or run.notice is None:
-            return
-        r = a.receiving
-        if run.notice.required[r]:
-            naming, ran = self._notices(r)
-            _set(reasons, third & ~naming, BIT["notice_missing"])
-            _set(reasons, third & naming & ~ran, BIT["notice_period"])
-        pending, positive, reopening = self._fear(r)
-        _set(reasons, third & pending, BIT["fear_screening_pending"])
-        _set(reasons, third & positive, BIT["fear_established"])
-        _set(reasons, third & reopening, BIT["reopen_period"])
+    def _third_only(self, owners: NDArray[np.integer[Any]], national: Bool) -> NDArray[np.integer[Any]]:
+        """The owners whose pathway is third_country (the notice and fear gates apply to it only)."""
+        third: NDArray[np.integer[Any]] = owners[~national[owners]]
+        return third
 
-    def _notices(self, destination: int) -> tuple[Bool, Bool]:
-        """Per person: a notice naming the destination in a language understood was served by as_of;
-        and one such notice has run its minimum period."""
+    def _notice_gates(self, reasons: U32, destination: int, national: Bool) -> None:
+        """notice_missing is set by the lookup table where a notice is required; a person with a notice
+        naming the destination in a language understood, served by as_of, has it replaced by
+        notice_period unless one such notice has run its minimum period."""
         run, people = self.run, self.people
+        assert run.notice is not None
+        if not run.notice.required[destination]:
+            return
         notices = people.facts["notices"]
         t = run.as_of_us
         naming = (notices["country"] == destination) & (notices["recorded_at"] <= run.known_us)
         naming &= notices["served"] <= t
-        naming &= people.language_sets.contains(notices.rows.owner, notices["language"])
-        served = notices["served"]
-        assert run.notice is not None
+        rows = np.flatnonzero(naming)
+        owner = notices.rows.owner[rows]
+        rows = rows[people.language_sets.contains(owner, notices["language"][rows])]
+        served = notices["served"][rows]
         if run.notice.min_days is not None:
-            ends = np.where(naming, run.zone.add_days(np.where(naming, served, 0), run.notice.min_days), 0)
+            ends = run.zone.add_days(served, run.notice.min_days)
         else:
             ends = served + hours(run.notice.min_hours or 0)
         if run.notice.exigent_hours is not None:
-            short = notices["exigent"] & notices["attorney_access"]
+            short = notices["exigent"][rows] & notices["attorney_access"][rows]
             ends = np.where(short, served + hours(run.notice.exigent_hours), ends)
-        return notices.rows.any(naming), notices.rows.any(naming & (ends <= t))
+        owner = notices.rows.owner[rows]
+        naming_owners = self._third_only(owner, national)
+        reasons[naming_owners] = (reasons[naming_owners] & ~BIT["notice_missing"]) | BIT["notice_period"]
+        ran_owners = self._third_only(owner[ends <= t], national)
+        reasons[ran_owners] &= ~BIT["notice_period"]
 
-    def _fear(self, destination: int) -> tuple[Bool, Bool, Bool]:
-        """Per person, for fear stated of the destination by as_of: a claim awaits screening; a screening
-        is positive; a negative screening's time to move to reopen is still running."""
+    def _fear_gates(self, reasons: U32, destination: int, national: Bool) -> None:
+        """For fear stated of the destination by as_of: a claim awaits screening; a screening is positive;
+        a negative screening's time to move to reopen is still running."""
         run = self.run
         claims = self.people.facts["fear_claims"]
         t = run.as_of_us
         stated = (claims["country"] == destination) & (claims["recorded_at"] <= run.known_us)
         stated &= claims["stated"] <= t
-        decided = claims["decided"] <= t
-        outcome = claims["outcome"]
-        pending = stated & ((outcome == _OUTCOME["pending"]) | ~decided)
-        positive = stated & decided & (outcome == _OUTCOME["positive"])
-        negative = stated & decided & (outcome == _OUTCOME["negative"])
-        reopening = np.zeros(len(negative), dtype=np.bool_)
-        if run.reopen_days is not None and negative.any():
-            ends = run.zone.add_days(np.where(negative, claims["decided"], 0), run.reopen_days)
-            reopening = negative & (t < ends)
-        return claims.rows.any(pending), claims.rows.any(positive), claims.rows.any(reopening)
+        rows = np.flatnonzero(stated)
+        if len(rows) == 0:
+            return
+        decided_at = claims["decided"][rows]
+        decided = decided_at <= t
+        outcome = claims["outcome"][rows]
+        owner = claims.rows.owner[rows]
+        pending = (outcome == _OUTCOME["pending"]) | ~decided
+        positive = decided & (outcome == _OUTCOME["positive"])
+        reasons[self._third_only(owner[pending], national)] |= BIT["fear_screening_pending"]
+        reasons[self._third_only(owner[positive], national)] |= BIT["fear_established"]
+        negative = np.flatnonzero(decided & (outcome == _OUTCOME["negative"]))
+        if run.reopen_days is not None and len(negative):
+            reopening = negative[t < run.zone.add_days(decided_at[negative], run.reopen_days)]
+            reasons[self._third_only(owner[reopening], national)] |= BIT["reopen_period"]
 
     # --- court orders ---------------------------------------------------------------------------------
 
-    def _court(self, owner: I32 | None, destination: I16 | np.int16, kind: I8 | np.int8) -> U64:
+    def _court_block(self, owner: I32 | None, destination: I16 | np.int16, kind: I8) -> tuple[NDArray[np.int64], U64]:
+        """The pathways of a block covered by some court order in effect (positions in the block: pathway
+        i of a dense block is chunk person i) and their order bits. Only pathways of people matched by
+        some order's person scope are looked at."""
+        if self.court_candidate is None:
+            return _NO_ROWS, _NO_BITS
+        candidate = self.court_candidate if owner is None else self.court_candidate[owner]
+        at = np.flatnonzero(candidate)
+        owners = at.astype(np.int32) if owner is None else owner[at]
+        destinations = destination if isinstance(destination, np.int16) else destination[at]
+        bits = self._court(owners, destinations, kind[at])
+        covered = bits != 0
+        return at[covered], bits[covered]
+
+    def _court(self, owner: I32, destination: I16 | np.int16, kind: I8) -> U64:
         """Per pathway: the bit of every court order in effect that covers it (RULES.md §5)."""
-        size = self.people.count if owner is None else len(owner)
-        covered = np.zeros(size, dtype=np.uint64)
+        covered = np.zeros(len(owner), dtype=np.uint64)
         for j, order in enumerate(self.run.court_orders):
             match = self._scope(j, owner, destination, kind)
             if order.carve_out and order.bases is not None:
                 match &= ~self._carved_out(j, owner, destination, kind)
-            _set(covered, match, np.uint64(1 << j))
+            covered[match] |= np.uint64(1 << j)
         return covered
 
-    def _scope(self, j: int, owner: I32 | None, destination: I16 | np.int16, kind: I8 | np.int8) -> Bool:
+    def _scope(self, j: int, owner: I32, destination: I16 | np.int16, kind: I8) -> Bool:
         order = self.run.court_orders[j]
-        # A fresh array: callers narrow it in place, and the person match is shared by every pathway.
-        match = self.person_match[j].copy() if owner is None else self.person_match[j][owner]
+        match = self.person_match[j][owner]  # a fresh array: callers narrow it in place
         if order.destinations is not None:
             match &= order.destinations[destination]
         if order.kinds is not None:
             match &= np.isin(kind, [PATHWAY_KINDS.index(k) for k in order.kinds])
         return match
 
-    def _carved_out(self, j: int, owner: I32 | None, destination: I16 | np.int16, kind: I8 | np.int8) -> Bool:
+    def _carved_out(self, j: int, owner: I32, destination: I16 | np.int16, kind: I8) -> Bool:
         """The person also holds an administratively final order of a basis outside the scope, and no
         other order in effect covers them and the pathway for that basis (judged without carve-outs)."""
         order = self.run.court_orders[j]
         assert order.bases is not None
-        carved = np.zeros(self.people.count if owner is None else len(owner), dtype=np.bool_)
+        carved = np.zeros(len(owner), dtype=np.bool_)
+        bia_appeal = _mark(self.people.count, self.pending["bia_appeal"])
         for basis in range(len(ORDER_BASES)):
             if basis in order.bases:
                 continue
-            holds = self.final_bases[basis] & ~self.pending["bia_appeal"]
-            uncovered = holds if owner is None else holds[owner]
+            uncovered = (self.final_bases[basis] & ~bia_appeal)[owner]
             for i, other in enumerate(self.run.court_orders):
                 if i != j and (other.bases is None or basis in other.bases):
-                    uncovered = uncovered & ~self._scope(i, owner, destination, kind)
+                    uncovered &= ~self._scope(i, owner, destination, kind)
             carved |= uncovered
         return carved

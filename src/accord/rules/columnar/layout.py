@@ -148,3 +148,10 @@ FACT_COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
 }
 FACT_KINDS: tuple[str, ...] = tuple(FACT_COLUMNS)
+
+UNREAD: dict[str, frozenset[str]] = {
+    "persons": frozenset({"identity_reference"}),
+    "orders": frozenset({"issued"}),
+    "convictions": frozenset({"offense", "aggravated_felony"}),
+}
+"""Columns the engine never reads (no gate depends on them); the bulk reader skips them."""

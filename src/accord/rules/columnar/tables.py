@@ -129,8 +129,11 @@ def _value(value: Any, column: Column, tz: str) -> Any:
 # --- Arrow -> engine arrays --------------------------------------------------------------------------
 
 
-def people_of(caseload: Caseload) -> People:
-    """The engine's arrays for a caseload (vectorised: Arrow buffers to NumPy, codes by lookup tables)."""
+def people_of(caseload: Caseload, consume: bool = False) -> People:
+    """The engine's arrays for a caseload (vectorised: Arrow buffers to NumPy, codes by lookup tables).
+    With `consume` (the bulk path, which owns its caseload), each fact table is dropped from
+    `caseload.facts` as soon as it is converted, so that the Arrow tables and the arrays of every kind
+    are never all in memory at once."""
     persons = caseload.persons
     count = persons.num_rows
     nationalities, nationality = _lists(persons.column("nationalities"), COUNTRY_CODE)
@@ -153,8 +156,16 @@ def people_of(caseload: Caseload) -> People:
         nationality_first=first_occurrence(nationalities.owner, nationality),
         nationality_sets=CodeSets.build(nationalities, nationality, len(COUNTRIES)),
         language_sets=CodeSets.build(languages, language, len(LANGUAGES)),
-        facts={kind: _facts(caseload.facts[kind], kind, count) for kind in FACT_COLUMNS},
+        facts={kind: _facts(_table_of(caseload, kind, consume), kind, count) for kind in FACT_COLUMNS},
     )
+
+
+def _table_of(caseload: Caseload, kind: str, consume: bool) -> pa.Table:
+    facts = caseload.facts
+    if consume and isinstance(facts, dict):
+        table: pa.Table = facts.pop(kind)
+        return table
+    return facts[kind]
 
 
 def _facts(table: pa.Table, kind: str, count: int) -> Facts:
@@ -165,6 +176,8 @@ def _facts(table: pa.Table, kind: str, count: int) -> Facts:
     columns: dict[str, NDArray[Any]] = {}
     nested: dict[str, tuple[Ragged, NDArray[np.int16]]] = {}
     for column in FACT_COLUMNS[kind]:
+        if column.name not in table.column_names:
+            continue  # a column the engine does not read (layout.UNREAD)
         data = table.column(column.name)
         if column.kind is Kind.INSTANT:
             columns[column.name] = micros(data, column.missing)
