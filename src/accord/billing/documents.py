@@ -107,8 +107,15 @@ def _reconciliation_rows(result: Reconciliation) -> list[list[str]]:
         return "; ".join(f"{p['intake']}..{p['release'] or ''}" for p in periods)
 
     return [
-        [d["person"], d["kind"], spans(d["accord"]), spans(d["roster"]), d["accord_amount"], d["roster_amount"],
-         d["at_stake"]]
+        [
+            d["person"],
+            d["kind"],
+            spans(d["accord"]),
+            spans(d["roster"]),
+            d["accord_amount"],
+            d["roster_amount"],
+            d["at_stake"],
+        ]
         for d in result.to_json()["discrepancies"]
     ]
 
@@ -183,8 +190,9 @@ def _parties(pdf: FPDF, document: IssuedDocument) -> None:
 def _lines_table(pdf: FPDF, document: IssuedDocument) -> None:
     widths = (10, 88, 16, 36, 40)
     pdf.set_font("Helvetica", "B", 9)
-    for width, title in zip(widths, ("#", "Description", "Days", "Rate version", f"Amount ({document.currency})"),
-                            strict=True):
+    for width, title in zip(
+        widths, ("#", "Description", "Days", "Rate version", f"Amount ({document.currency})"), strict=True
+    ):
         pdf.cell(width, 7, title, border="B", align="R" if title.startswith(("Days", "Amount")) else "L")
     pdf.ln()
     pdf.set_font("Helvetica", size=9)
@@ -203,8 +211,15 @@ def _lines_table(pdf: FPDF, document: IssuedDocument) -> None:
         pdf.cell(0, 6, "No billable custody, lump sum or flight in this period.", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(sum(widths[:-1]), 8, "Total", border="T")
-    pdf.cell(widths[-1], 8, f"{format_minor(document.total, document.currency)} {document.currency}", border="T",
-             align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        widths[-1],
+        8,
+        f"{format_minor(document.total, document.currency)} {document.currency}",
+        border="T",
+        align="R",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
 
 
 def _closing(pdf: FPDF, document: IssuedDocument) -> None:

@@ -56,4 +56,3 @@ def periods_from_world(world: World, agreement_id: str) -> list[CustodyPeriod]:
         for record in world.custody
         if record.agreement == agreement_id and record.person is not None
     ]
-

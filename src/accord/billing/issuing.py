@@ -122,4 +122,3 @@ def _version_at_close(world: World, agreement_id: str, month: Month) -> tuple[st
     last_day: date = month.end - timedelta(days=1)
     rate = schedule_for(world, agreement_id).rating(last_day)
     return (rate.version,) if rate is not None else ()
-

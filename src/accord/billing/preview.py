@@ -14,9 +14,7 @@ from accord.domain.agreements import Agreement
 from accord.domain.world import World
 
 
-def bill(
-    world: World, agreement_id: str, first: str, last: str, flights: Iterable[FlightCost] = ()
-) -> InvoiceSet:
+def bill(world: World, agreement_id: str, first: str, last: str, flights: Iterable[FlightCost] = ()) -> InvoiceSet:
     """Invoices for every month from `first` to `last` (YYYY-MM, both included) under one agreement,
     from the world's custody records. `bill(...).to_json()` is WORLD_FORMAT.md's invoice JSON."""
     return bill_periods(world, agreement_id, periods_from_world(world, agreement_id), first, last, flights)

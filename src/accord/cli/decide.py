@@ -88,6 +88,21 @@ def _decide_bulk(
     return result
 
 
+def _write_bulk_parquet(
+    path: Path,
+    as_of: datetime,
+    known_at: datetime | None,
+    persons: list[str] | None,
+    pack_name: str | None,
+    output: Path,
+) -> None:
+    """A bulk directory's decisions as the coded decisions Parquet (docs/bulk-format.md), streamed."""
+    from accord.rules.bulk import run_bulk_decide  # type: ignore[import-not-found,unused-ignore]
+
+    pack = load_pack(pack_name) if pack_name is not None else None
+    run_bulk_decide(path, as_of, known_at, persons, output=output, fmt="parquet", pack=pack)
+
+
 def decide_command(
     world: str = WORLD,
     as_of: str = AS_OF,
@@ -102,6 +117,11 @@ def decide_command(
     known = parse_instant(known_at, "--known-at") if known_at else None
     if format is Format.parquet and output is None:
         fail("--format parquet needs --output FILE")
+    if format is Format.parquet and Path(world).is_dir():
+        assert output is not None
+        with rules_errors():
+            _write_bulk_parquet(Path(world), instant, known, person or None, pack, output)
+        return
     with rules_errors():
         decisions = decide_source(world, instant, known, person or None, pack)
     if format is Format.json:
@@ -173,8 +193,13 @@ def decision_table(decisions: DecisionSet) -> Table:
     for row in decision_rows(decisions):
         status = "[green]allowed[/green]" if row["status"] == "allowed" else "[red]blocked[/red]"
         table.add_row(
-            row["person"] if row["person"] != previous else "", row["kind"], row["destination"],
-            row["agreement"] or "", status, ", ".join(row["reasons"]), ", ".join(row["warnings"]),
+            row["person"] if row["person"] != previous else "",
+            row["kind"],
+            row["destination"],
+            row["agreement"] or "",
+            status,
+            ", ".join(row["reasons"]),
+            ", ".join(row["warnings"]),
             end_section=False,
         )
         previous = row["person"]
@@ -300,8 +325,10 @@ def rules_show(
             notice += ", waived when credible diplomatic assurances are on file"
         exigent = f"; {rule.exigent_min_hours} h when exigent with attorney access" if rule.exigent_min_hours else ""
         typer.echo(f"  notice: {notice}; minimum period {rule.min_notice}{exigent}")
-        typer.echo(f"  reopen after a negative screening: {era.reopen_days or 'none'}"
-                   + (" calendar days" if era.reopen_days else ""))
+        typer.echo(
+            f"  reopen after a negative screening: {era.reopen_days or 'none'}"
+            + (" calendar days" if era.reopen_days else "")
+        )
         for code in ("notice_missing", "notice_period", "fear_screening_pending", "reopen_period"):
             typer.echo(f"  source {code}: {loaded.source_for(code, era)}")
 

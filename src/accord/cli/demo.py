@@ -70,8 +70,10 @@ def demo(
         console.print(line, markup=False, highlight=False)
     console.rule("Custody ledger")
     report = verify_export(export_dir, keys)
-    console.print(f"exported to {export_dir}/ and verified offline: {report.size} entries, root "
-                  f"{report.root.hex()[:16]}..., " + ", ".join(f"{n} {k}" for k, n in sorted(report.kinds.items())))
+    console.print(
+        f"exported to {export_dir}/ and verified offline: {report.size} entries, root "
+        f"{report.root.hex()[:16]}..., " + ", ".join(f"{n} {k}" for k, n in sorted(report.kinds.items()))
+    )
     console.rule(f"Fees under {AGREEMENT}, from the custody ledger")
     invoices = bill_periods(world, AGREEMENT, periods or (), BILLED_MONTHS[0], BILLED_MONTHS[-1])
     console.print(invoice_set_table(invoices))
@@ -133,8 +135,12 @@ def _print_decisions(decisions: DecisionSet) -> None:
     for column in ("pathway", "to", "allowed", "blocked"):
         table.add_column(column, justify="right" if column in {"allowed", "blocked"} else "left")
     for kind, destination in sorted({(k, d) for k, d, _ in by_pathway}):
-        table.add_row(kind, destination, str(by_pathway[(kind, destination, "allowed")]),
-                      str(by_pathway[(kind, destination, "blocked")]))
+        table.add_row(
+            kind,
+            destination,
+            str(by_pathway[(kind, destination, "allowed")]),
+            str(by_pathway[(kind, destination, "blocked")]),
+        )
     console.print(table)
     blocking = Table(title="Why the others could not be moved (reasons, per pathway kind)", title_justify="left")
     blocking.add_column("pathway")

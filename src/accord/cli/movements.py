@@ -80,8 +80,11 @@ def flight_add(
         added = service.add_flights(conn, document.flights, step)
     for flight in document.flights:
         state = "added" if flight.id in added else "unchanged"
-        console.print(f"{state} {flight.id}: {flight.seats} seats, {len(flight.legs)} legs, "
-                      f"departs {rfc3339(flight.scheduled_departure)}", markup=False)
+        console.print(
+            f"{state} {flight.id}: {flight.seats} seats, {len(flight.legs)} legs, "
+            f"departs {rfc3339(flight.scheduled_departure)}",
+            markup=False,
+        )
 
 
 @manifest_app.command("plan")
@@ -99,8 +102,11 @@ def manifest_plan(
         if apply:
             service.apply_plan(conn, report, step)
     result = report.plan
-    console.print(f"plan: {len(result.assignment)} placed, objective {result.objective}, bound {result.bound}, "
-                  f"gap {result.gap:.4%} ({result.status})", markup=False)
+    console.print(
+        f"plan: {len(result.assignment)} placed, objective {result.objective}, bound {result.bound}, "
+        f"gap {result.gap:.4%} ({result.status})",
+        markup=False,
+    )
     for agreement, places in sorted(report.places.items()):
         console.print(f"  {agreement}: {places} places left before this plan", markup=False)
     table = Table("person", "flight", "leg", "priority")
@@ -130,8 +136,11 @@ def manifest_show(flight: str = typer.Argument(...)) -> None:
     """The manifest's state and every person on it."""
     with _transaction() as conn:
         shown = service.show_manifest(conn, flight)
-    console.print(f"{flight}: {shown.state_name}, legs departed {shown.manifest.departed_legs}, "
-                  f"arrived {shown.manifest.arrived_legs} of {shown.manifest.legs}", markup=False)
+    console.print(
+        f"{flight}: {shown.state_name}, legs departed {shown.manifest.departed_legs}, "
+        f"arrived {shown.manifest.arrived_legs} of {shown.manifest.legs}",
+        markup=False,
+    )
     table = Table("person", "leg", "status", "strike reason")
     for p in sorted(shown.manifest.passengers.values(), key=lambda p: p.person):
         table.add_row(p.person, str(p.leg), p.status.value, p.strike_reason.value if p.strike_reason else "")
@@ -157,8 +166,9 @@ def board(
     with _transaction() as conn:
         outcome = service.board(conn, _ledger(conn), flight, person, identity, _step(at, actor))
     if outcome.boarded:
-        console.print(f"boarded {person} on {flight} (ledger entry {outcome.ledger_index}): {outcome.detail}",
-                      markup=False)
+        console.print(
+            f"boarded {person} on {flight} (ledger entry {outcome.ledger_index}): {outcome.detail}", markup=False
+        )
         return
     console.print(f"NOT boarded {person} on {flight}: {outcome.detail}", markup=False)
     raise typer.Exit(1)
@@ -168,8 +178,9 @@ def depart(flight: str = typer.Argument(...), at: str = AT, actor: str | None = 
     """The next leg departs; people planned but not boarded are struck."""
     with _transaction() as conn:
         no_shows = service.depart(conn, flight, _step(at, actor))
-    console.print(f"departed {flight}" + (f"; struck as not boarded: {', '.join(no_shows)}" if no_shows else ""),
-                  markup=False)
+    console.print(
+        f"departed {flight}" + (f"; struck as not boarded: {', '.join(no_shows)}" if no_shows else ""), markup=False
+    )
 
 
 def arrive(
@@ -183,8 +194,10 @@ def arrive(
         report = service.arrive(conn, _ledger(conn), flight, leg, _step(at, actor))
     for outcome in report.outcomes:
         if outcome.handed_over:
-            console.print(f"handed over {outcome.person} (ledger entry {outcome.ledger_index}, basis "
-                          f"{outcome.legal_basis})", markup=False)
+            console.print(
+                f"handed over {outcome.person} (ledger entry {outcome.ledger_index}, basis {outcome.legal_basis})",
+                markup=False,
+            )
         else:
             console.print(f"REFUSED {outcome.person}: return_required: {outcome.detail}", markup=False)
     if report.return_leg:

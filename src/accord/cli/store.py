@@ -79,8 +79,10 @@ def export_world(
         return
     file.write_text(text, encoding="utf-8")
     world = document.world
-    console.print(f"[green]exported[/green] {file}: {len(world.persons)} persons, "
-                  f"{len(world.agreements)} agreements, {len(world.court_orders)} court orders")
+    console.print(
+        f"[green]exported[/green] {file}: {len(world.persons)} persons, "
+        f"{len(world.agreements)} agreements, {len(world.court_orders)} court orders"
+    )
 
 
 def import_persons(
@@ -97,8 +99,10 @@ def import_persons(
         except CsvInvalid as exc:
             fail_located(exc.errors)
     _print_report(f"imported {file}", result.writes)
-    console.print(f"{result.stored} rows stored, {result.quarantined} rows quarantined"
-                  + (f" in {result.quarantine_path}" if result.quarantine_path else ""))
+    console.print(
+        f"{result.stored} rows stored, {result.quarantined} rows quarantined"
+        + (f" in {result.quarantine_path}" if result.quarantine_path else "")
+    )
 
 
 @db_app.command("upgrade")

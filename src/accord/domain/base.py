@@ -28,7 +28,7 @@ class Fact(Record):
 
 def _no_float(value: Any) -> Any:
     if isinstance(value, float):
-        raise ValueError("money must be written as a string of digits (\"20000.00\"), never a float")
+        raise ValueError('money must be written as a string of digits ("20000.00"), never a float')
     return value
 
 

@@ -106,9 +106,12 @@ def _custody_problems(world: World) -> Iterator[Problem]:
             earlier = seen.setdefault((record.person, record.agreement), [])
             for other in earlier:
                 if _overlap(other, record):
-                    yield (*path, "intake"), (
-                        f"custody of {record.person} under {record.agreement} overlaps an earlier record "
-                        f"from {other.intake}"
+                    yield (
+                        (*path, "intake"),
+                        (
+                            f"custody of {record.person} under {record.agreement} overlaps an earlier record "
+                            f"from {other.intake}"
+                        ),
                     )
             earlier.append(record)
 

@@ -108,6 +108,13 @@ def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> boo
     return True
 
 
+@lru_cache(maxsize=4096)
+def _private_key(seed: bytes) -> Ed25519PrivateKey:
+    """The key object of a seed; cached because loading one derives its public key, which costs more
+    than a signature, and a node signs many handovers with few keys."""
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -185,7 +192,7 @@ class Keyring:
 
     def private(self, name: str) -> Ed25519PrivateKey:
         try:
-            return Ed25519PrivateKey.from_private_bytes(self.keys[name])
+            return _private_key(self.keys[name])
         except KeyError:
             raise KeyError(f"the keyring holds no key named {name}") from None
 

@@ -132,7 +132,7 @@ def lock_head(conn: Connection, ledger: str) -> Head:
 
 def _rows_in(conn: Connection, query: Select[Any], ledger: str, wanted: Iterable[object]) -> list[Row[Any]]:
     """The rows of `query` for the distinct `wanted` values, in IN lists of bounded length."""
-    values = sorted(set(wanted), key=repr)
+    values = list(dict.fromkeys(wanted))
     rows: list[Row[Any]] = []
     for start in range(0, len(values), _IN_CHUNK):
         rows.extend(conn.execute(query, {"ledger": ledger, "wanted": values[start : start + _IN_CHUNK]}))

@@ -138,4 +138,3 @@ def flight_problems(flight: Flight, world: World, path: tuple[str | int, ...] = 
             yield f"{where}.serves.agreement", f"no agreement with id {agreement_id!r} in the stored world"
         elif agreement.receiving != leg.to.country:
             yield f"{where}.to.country", f"agreement {agreement_id} receives in {agreement.receiving}"
-

@@ -40,9 +40,7 @@ class ManifestState(StrEnum):
 
 # Open manifests hold seats and agreement places; an arrived manifest's people are either in foreign
 # custody (counted as occupancy) or with the escort awaiting return (holding no place).
-OPEN_STATES = frozenset(
-    {ManifestState.DRAFT, ManifestState.LOCKED, ManifestState.BOARDING, ManifestState.DEPARTED}
-)
+OPEN_STATES = frozenset({ManifestState.DRAFT, ManifestState.LOCKED, ManifestState.BOARDING, ManifestState.DEPARTED})
 # Locked and later manifests are firm reservations; drafts are proposals that a lock may still cut.
 RESERVING_STATES = frozenset({ManifestState.LOCKED, ManifestState.BOARDING, ManifestState.DEPARTED})
 
@@ -219,9 +217,7 @@ def fold(start: Manifest, events: Iterable[LifecycleEvent | PassengerEvent]) -> 
 def _lifecycle(manifest: Manifest, event: LifecycleEvent) -> Manifest:
     target = LIFECYCLE.get((manifest.state, event.kind))
     if target is None:
-        raise TransitionRefused(
-            f"flight {manifest.flight}: cannot {event.kind} a manifest that is {_name(manifest)}"
-        )
+        raise TransitionRefused(f"flight {manifest.flight}: cannot {event.kind} a manifest that is {_name(manifest)}")
     if event.kind == "depart":
         return _depart(manifest, event.leg or 0, target)
     if event.kind == "arrive":
@@ -269,8 +265,7 @@ def _passenger(manifest: Manifest, event: PassengerEvent) -> Passenger:
     """The person's entry after `event`, validated against both tables."""
     if manifest.state not in PASSENGER_CHANGES_IN[event.kind]:
         raise TransitionRefused(
-            f"flight {manifest.flight}: cannot {event.kind} {event.person} "
-            f"on a manifest that is {_name(manifest)}"
+            f"flight {manifest.flight}: cannot {event.kind} {event.person} on a manifest that is {_name(manifest)}"
         )
     current = manifest.passengers.get(event.person)
     status = PASSENGER.get((current.status if current else None, event.kind))

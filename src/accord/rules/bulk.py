@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -24,11 +25,12 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from accord.domain import World
-from accord.rules.columnar.compile import Run, compile_run
+from accord.rules.columnar.compile import compile_run
 from accord.rules.columnar.engine import Block, Rows, decide_chunks, decide_people
-from accord.rules.columnar.layout import FACT_KINDS, UNREAD
-from accord.rules.columnar.output import decision_set, decisions_table
+from accord.rules.columnar.layout import ALWAYS, FACT_KINDS, UNREAD
+from accord.rules.columnar.output import Codebook, decision_set, decisions_table, read_table
 from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA, Caseload, caseload_of, people_of, persons_of
+from accord.rules.columnar.tables import micros as instants
 from accord.rules.columnar.zones import micros
 from accord.rules.decision import DecisionSet
 from accord.rules.interpreter import UnknownPerson
@@ -126,23 +128,50 @@ def read_caseload(directory: Path, engine_only: bool = False) -> Caseload:
 
 def _read(path: Path, schema: pa.Schema, skip: frozenset[str] = frozenset()) -> pa.Table:
     """A table with exactly the documented columns (those in `skip` checked but not read), cast to the
-    documented types."""
+    documented types, except that code columns come as Parquet dictionaries (see `_coded`).
+
+    Read through `ParquetFile`, one row group at a time: `pq.read_table` goes through pyarrow.dataset,
+    whose import alone costs ~0.3 s, and nested dictionary columns cannot be read whole."""
     if not path.is_file():
         raise BulkInvalid(path, "missing (see docs/bulk-format.md)")
+    wanted = [f.name for f in schema if f.name not in skip]
     try:
-        names = pq.read_schema(path, memory_map=True).names
-        wanted = [f.name for f in schema if f.name not in skip]
-        table = pq.read_table(path, columns=[n for n in wanted if n in names], memory_map=True)
+        leaves = pq.read_metadata(path, memory_map=True).schema
+        names = [leaves.column(i).path.split(".")[0] for i in range(len(leaves))]
+        coded = [leaves.column(i).path for i in range(len(leaves)) if _is_code(schema, names[i])]
+        with pq.ParquetFile(path, memory_map=True, read_dictionary=coded) as parquet:
+            present = [n for n in wanted if n in names]
+            parts = [parquet.read_row_group(i, columns=present) for i in range(parquet.num_row_groups)]
+            table = pa.concat_tables(parts) if parts else parquet.schema_arrow.empty_table().select(present)
     except (pa.ArrowInvalid, OSError) as exc:
         raise BulkInvalid(path, f"not a readable Parquet file ({exc})") from exc
     missing = [f.name for f in schema if f.name not in names]
-    extra = [name for name in names if name not in schema.names]
+    extra = sorted({name for name in names if name not in schema.names})
     if missing or extra:
         raise BulkInvalid(path, f"missing columns {missing}, unknown columns {extra}")
     try:
-        return table.select(wanted).cast(pa.schema([schema.field(n) for n in wanted]))
+        return pa.table({n: _typed(table.column(n), schema.field(n).type) for n in wanted})
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise BulkInvalid(path, f"a column has the wrong type ({exc})") from exc
+
+
+def _is_code(schema: pa.Schema, name: str) -> bool:
+    """Columns of codes (enumerations, countries, languages, lists of them) are read as dictionaries:
+    the engine maps each distinct string once instead of hashing one string per row."""
+    if name not in schema.names:
+        return False
+    kind = schema.field(name).type
+    return bool(pa.types.is_dictionary(kind) or pa.types.is_list(kind))
+
+
+def _typed(column: pa.ChunkedArray, documented: pa.DataType) -> pa.ChunkedArray:
+    """The column cast to its documented type, but a dictionary of strings is kept for a code column
+    (whatever its index width) and for the elements of a list of codes."""
+    kind, wanted = column.type, documented
+    if pa.types.is_list(kind) and pa.types.is_list(wanted):
+        kind, wanted = kind.value_type, wanted.value_type
+    coded = pa.types.is_dictionary(kind) and kind.value_type == pa.string()
+    return column if coded and (wanted == pa.string() or pa.types.is_dictionary(wanted)) else column.cast(documented)
 
 
 def load_bulk_world(directory: Path, person_ids: Sequence[str] | None = None) -> World:
@@ -202,28 +231,32 @@ def run_bulk_decide(
     people = people_of(caseload, consume=True)
     del caseload  # the Arrow tables: the engine reads only its arrays (and the ids, which `people` keeps)
     run = compile_run(world, pack, as_of, known_at)
+    book = Codebook.of(run)
     known = people.recorded_at <= micros(known_at)
     if output is not None and fmt == "parquet" and person_ids is None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        pathways, allowed = stream_decisions(output, run, decide_chunks(run, people))
-        return BulkRun(int(np.count_nonzero(known)), pathways, allowed, pack.name, _era(run), None, output)
+        pathways, allowed = stream_decisions(output, book, decide_chunks(run, people))
+        return BulkRun(int(np.count_nonzero(known)), pathways, allowed, pack.name, book.era, None, output)
     rows = decide_people(run, people).rows()
     wanted = _wanted(people.ids, people.recorded_at, micros(known_at), person_ids)
     if wanted is not None:
         rows = _only(rows, wanted)
-    persons = int(np.count_nonzero(known)) if wanted is None else len(wanted)
+    chosen = np.flatnonzero(known) if wanted is None else wanted
     decisions = None
-    if output is None or fmt == "json":
-        chosen = np.flatnonzero(known) if wanted is None else wanted
-        decisions = decision_set(run, rows, people.ids.to_pylist(), [int(r) for r in chosen])
-    if output is not None:
-        _write(output, fmt, run, rows, decisions)
+    if output is not None and fmt == "parquet":
+        asked = None if wanted is None else [int(r) for r in wanted]
+        _write_parquet(output, decisions_table(book, rows, people.ids if asked else None, asked))
+    else:
+        decisions = decision_set(book, rows, people.ids.to_pylist(), [int(r) for r in chosen])
+    if output is not None and decisions is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(decisions.to_json(), indent=2) + "\n", encoding="utf-8")
     return BulkRun(
-        persons=persons,
+        persons=len(chosen),
         pathways=len(rows),
         allowed=int(np.count_nonzero(rows.reasons == 0)),
         rule_pack=pack.name,
-        era=_era(run),
+        era=book.era,
         decisions=decisions if output is None else None,
         output=output,
     )
@@ -261,39 +294,29 @@ def _only(rows: Rows, wanted: NDArray[np.int64]) -> Rows:
     return Rows(**{name: getattr(rows, name)[keep] for name in Rows.__dataclass_fields__})
 
 
-def _write(output: Path, fmt: str, run: Run, rows: Rows, decisions: DecisionSet | None) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if decisions is not None:
-        output.write_text(json.dumps(decisions.to_json(), indent=2) + "\n", encoding="utf-8")
-        return
-    write_decisions(output, decisions_table(run, rows))
-
-
-def _era(run: Run) -> str | None:
-    return run.era.id if run.era is not None else None
-
-
+# Measured on 2 M people (docs/benchmarks-rules.md): Parquet encoding is the cost of writing the
+# decisions, so the columns are fixed-width integers written plain, without dictionary pages (the
+# integers barely repeat within a page anyway) and without page statistics.
+COMPRESSION = "none"
+WRITE_OPTIONS: dict[str, Any] = {"compression": COMPRESSION, "use_dictionary": False, "write_statistics": False}
 ROW_GROUP = 4 << 20
-# Only the code columns: Parquet's dictionary encoding of `person` (unique per person) and of the bit
-# masks costs a hash per value and then falls back to plain encoding anyway.
-DICTIONARY_COLUMNS = ["kind", "destination", "agreement", "status"]
 
 
-def write_decisions(output: Path, table: pa.Table) -> None:
-    """The decisions Parquet: LZ4 pages, dictionary-encoded codes, large row groups."""
-    pq.write_table(table, output, compression="lz4", row_group_size=ROW_GROUP, use_dictionary=DICTIONARY_COLUMNS)
+def _write_parquet(output: Path, table: pa.Table) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, output, row_group_size=ROW_GROUP, **WRITE_OPTIONS)
 
 
-def stream_decisions(output: Path, run: Run, chunks: Iterator[list[Block]]) -> tuple[int, int]:
+def stream_decisions(output: Path, book: Codebook, chunks: Iterator[list[Block]]) -> tuple[int, int]:
     """Write the decisions Parquet chunk by chunk (one row group per chunk of people), so that memory
     holds a few chunks' decisions rather than the whole caseload's. Returns (pathways, allowed)."""
     pathways = allowed = 0
     writer: pq.ParquetWriter | None = None
     try:
         for blocks in chunks:
-            table = decisions_table(run, Rows.concat([b.rows() for b in blocks]))
+            table = decisions_table(book, Rows.concat([b.rows() for b in blocks]))
             if writer is None:
-                writer = pq.ParquetWriter(output, table.schema, compression="lz4", use_dictionary=DICTIONARY_COLUMNS)
+                writer = pq.ParquetWriter(output, table.schema, **WRITE_OPTIONS)
             writer.write_table(table, row_group_size=ROW_GROUP)
             pathways += table.num_rows
             allowed += sum(b.allowed() for b in blocks)
@@ -301,3 +324,15 @@ def stream_decisions(output: Path, run: Run, chunks: Iterator[list[Block]]) -> t
         if writer is not None:
             writer.close()
     return pathways, allowed
+
+
+def read_decisions(path: Path, directory: Path) -> DecisionSet:
+    """Decode a decisions Parquet written for the bulk directory `directory` into the `DecisionSet` the
+    engine decided: the codes through the file's own codebook, person ids joined from persons.parquet
+    by row, and the persons decided (those asked for, or everyone known at the file's known_at)."""
+    book, rows, asked = read_table(pq.read_table(path))
+    persons = pq.read_table(directory / PERSONS_FILE, columns=["id", "recorded_at"])
+    if asked is None:
+        known = instants(persons.column("recorded_at"), ALWAYS) <= micros(book.known_at)
+        asked = [int(r) for r in np.flatnonzero(known)]
+    return decision_set(book, rows, persons.column("id").to_pylist(), asked)

@@ -17,8 +17,10 @@ def render(trace: PersonTrace, known_at_text: str) -> str:
         *_person_lines(s),
     ]
     if not trace.pathways:
-        lines.append("No candidate pathway: no nationality other than the sending state, no designated "
-                     "country, no agreement of the sending state.")
+        lines.append(
+            "No candidate pathway: no nationality other than the sending state, no designated "
+            "country, no agreement of the sending state."
+        )
     for number, pathway in enumerate(trace.pathways, 1):
         lines += ["", *_pathway_lines(number, pathway, s)]
     allowed = [p for p in trace.pathways if not _blocked(p)]
@@ -44,17 +46,25 @@ def _person_lines(s: Situation) -> list[str]:
         f"district {person.district or 'unknown'}, {identity}"
     ]
     records = [
-        *(f"order {o.basis} issued {o.issued} final {o.final or 'never'} designating "
-          f"{', '.join(o.designated) or 'none'}" for o in person.orders),
-        *(f"protection {x.kind} for {x.country} granted {x.granted}"
-          + (f" terminated {x.terminated}" if x.terminated else "") for x in person.protections),
+        *(
+            f"order {o.basis} issued {o.issued} final {o.final or 'never'} designating "
+            f"{', '.join(o.designated) or 'none'}"
+            for o in person.orders
+        ),
+        *(
+            f"protection {x.kind} for {x.country} granted {x.granted}"
+            + (f" terminated {x.terminated}" if x.terminated else "")
+            for x in person.protections
+        ),
         *(f"stay {x.kind} from {x.from_} until {x.until or 'open'}" for x in person.stays),
         *(f"{x.kind} filed {x.filed}" + (f" decided {x.decided}" if x.decided else "") for x in person.pending),
         *(f"conviction {x.date}: {x.offense}" for x in person.convictions),
         *(f"designation {x.kind} from {x.from_}" for x in person.designations),
-        *(f"notice for {x.country} served {x.served.isoformat()} in {x.language}"
-          + (" (exigent" + (", attorney access)" if x.attorney_access else ")") if x.exigent else "")
-          for x in person.notices),
+        *(
+            f"notice for {x.country} served {x.served.isoformat()} in {x.language}"
+            + (" (exigent" + (", attorney access)" if x.attorney_access else ")") if x.exigent else "")
+            for x in person.notices
+        ),
         *(f"fear of {x.country} stated {x.stated.isoformat()}: {x.outcome}" for x in person.fear_claims),
     ]
     return lines + [f"  record: {r}" for r in records]
@@ -73,8 +83,11 @@ def _pathway_lines(number: int, p: PathwayTrace, s: Situation) -> list[str]:
     c = p.candidate
     version = ""
     if c.agreement is not None:
-        version = (f" (version from {c.version.from_}, {c.version.status})" if c.version is not None
-                   else " (before its first version)")
+        version = (
+            f" (version from {c.version.from_}, {c.version.status})"
+            if c.version is not None
+            else " (before its first version)"
+        )
     lines = [f"{number}. {_name(c)}{version}: {'BLOCKED' if _blocked(p) else 'ALLOWED'}"]
     lines += [_outcome_line(o, s) for o in p.outcomes]
     lines += [f"   ! {w.gate.code}: {w.detail} [{s.pack.source_for(w.gate.code)}]" for w in p.warnings if w.detail]

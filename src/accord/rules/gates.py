@@ -15,9 +15,7 @@ from accord.domain.time import add_calendar_days, local_date, to_instant
 from accord.rules import predicates as p
 from accord.rules.pack import Era, Pack
 
-ALL_KINDS: frozenset[PathwayKind] = frozenset(
-    {"repatriation", "designated", "third_country", "agreement_repatriation"}
-)
+ALL_KINDS: frozenset[PathwayKind] = frozenset({"repatriation", "designated", "third_country", "agreement_repatriation"})
 RETURN_KINDS: frozenset[PathwayKind] = frozenset({"repatriation", "designated"})
 THIRD: frozenset[PathwayKind] = frozenset({"third_country"})
 AGREEMENT_KINDS: frozenset[PathwayKind] = frozenset({"third_country", "agreement_repatriation"})
@@ -111,9 +109,9 @@ def asylum_pending(s: Situation, c: Candidate) -> str | None:
 
 def court_order(s: Situation, c: Candidate) -> str | None:
     orders = p.court_orders_covering(s.world, s.person, c.kind, c.destination, s.as_of, s.tz)
-    return "; ".join(
-        f"court order {o.id} ({o.effect}) binding from {o.binding_from.isoformat()}" for o in orders
-    ) or None
+    return (
+        "; ".join(f"court order {o.id} ({o.effect}) binding from {o.binding_from.isoformat()}" for o in orders) or None
+    )
 
 
 def identity_unverified(s: Situation, c: Candidate) -> str | None:
@@ -359,25 +357,43 @@ GATES: tuple[Gate, ...] = (
     Gate("court_order", ALL_KINDS, "no court order in effect covers this person and pathway", court_order),
     Gate("identity_unverified", ALL_KINDS, "identity verified", identity_unverified),
     Gate("protected_country", ALL_KINDS, "no protection for the destination in effect", protected_country),
-    Gate("order_basis_out_of_scope", ALL_KINDS, "an AEA-only order is within the proclamation's scope",
-         order_basis_out_of_scope),
+    Gate(
+        "order_basis_out_of_scope",
+        ALL_KINDS,
+        "an AEA-only order is within the proclamation's scope",
+        order_basis_out_of_scope,
+    ),
     Gate("no_policy_in_force", ALL_KINDS, "an era of the rule pack covers as_of", no_policy_in_force),
     Gate("country_not_accepting", RETURN_KINDS, "the destination accepts returns", country_not_accepting),
-    Gate("home_country_available", THIRD, "no home country is still available (or the agreement does not "
-         "require it)", home_country_available),
-    Gate("notice_missing", THIRD, "written notice naming the destination, in a language understood, "
-         "served (when the era requires one)", notice_missing),
+    Gate(
+        "home_country_available",
+        THIRD,
+        "no home country is still available (or the agreement does not require it)",
+        home_country_available,
+    ),
+    Gate(
+        "notice_missing",
+        THIRD,
+        "written notice naming the destination, in a language understood, served (when the era requires one)",
+        notice_missing,
+    ),
     Gate("notice_period", THIRD, "a notice has run the era's minimum period", notice_period),
-    Gate("fear_screening_pending", THIRD, "no stated fear of the destination awaits screening",
-         fear_screening_pending),
+    Gate("fear_screening_pending", THIRD, "no stated fear of the destination awaits screening", fear_screening_pending),
     Gate("fear_established", THIRD, "no positive fear screening for the destination", fear_established),
     Gate("reopen_period", THIRD, "no time to move to reopen is still running", reopen_period),
-    Gate("agreement_not_in_force", AGREEMENT_KINDS, "the agreement's version in effect is in force",
-         agreement_not_in_force),
-    Gate("nationality_not_accepted", AGREEMENT_KINDS, "the agreement accepts the person's nationality",
-         nationality_not_accepted),
-    Gate("conviction_required", AGREEMENT_KINDS, "a conviction, when the agreement requires one",
-         conviction_required),
+    Gate(
+        "agreement_not_in_force",
+        AGREEMENT_KINDS,
+        "the agreement's version in effect is in force",
+        agreement_not_in_force,
+    ),
+    Gate(
+        "nationality_not_accepted",
+        AGREEMENT_KINDS,
+        "the agreement accepts the person's nationality",
+        nationality_not_accepted,
+    ),
+    Gate("conviction_required", AGREEMENT_KINDS, "a conviction, when the agreement requires one", conviction_required),
     Gate("below_min_age", AGREEMENT_KINDS, "old enough for the agreement (birth date known)", below_min_age),
     Gate("sex_not_accepted", AGREEMENT_KINDS, "the agreement accepts the person's sex", sex_not_accepted),
     Gate("unaccompanied_minor", AGREEMENT_KINDS, "not an unaccompanied minor", unaccompanied_minor),
@@ -405,8 +421,11 @@ def chain_refoulement_risk(s: Situation, c: Candidate) -> str | None:
 
 
 WARNINGS: tuple[Gate, ...] = (
-    Gate("motion_to_reopen_pending", ALL_KINDS, "no motion to reopen pending without a stay",
-         motion_to_reopen_pending),
-    Gate("chain_refoulement_risk", ALL_KINDS, "the destination does not return people onward to a protected "
-         "country", chain_refoulement_risk),
+    Gate("motion_to_reopen_pending", ALL_KINDS, "no motion to reopen pending without a stay", motion_to_reopen_pending),
+    Gate(
+        "chain_refoulement_risk",
+        ALL_KINDS,
+        "the destination does not return people onward to a protected country",
+        chain_refoulement_risk,
+    ),
 )

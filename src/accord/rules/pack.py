@@ -187,8 +187,7 @@ def _validate(raw: Any, source: SourceMap) -> tuple[Pack | None, list[LocatedErr
     except ValidationError as exc:
         return None, pydantic_errors(exc, raw, source)
     return pack, [
-        LocatedError(source.file, source.line_of(path), dotted(path), message)
-        for path, message in pack_problems(pack)
+        LocatedError(source.file, source.line_of(path), dotted(path), message) for path, message in pack_problems(pack)
     ]
 
 

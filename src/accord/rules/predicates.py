@@ -162,8 +162,13 @@ def scope_matches(
 
 
 def carved_out(
-    order: CourtOrder, orders: Iterable[CourtOrder], person: Person, kind: str, destination: str,
-    as_of: datetime, tz: str,
+    order: CourtOrder,
+    orders: Iterable[CourtOrder],
+    person: Person,
+    kind: str,
+    destination: str,
+    as_of: datetime,
+    tz: str,
 ) -> bool:
     """The "not otherwise subject to removal" carve-out: the person also holds a final order of a basis
     outside the scope's `order_basis`, and no other order in effect covers them for that basis. Other

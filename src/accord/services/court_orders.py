@@ -68,8 +68,15 @@ class _Judge:
         for candidate in candidates(self.world, person, as_of):
             if candidate.destination != destination or not serves.accepts(_pathway(candidate)):
                 continue
-            if scope_matches(self.order.scope, person, candidate.kind, destination, as_of,
-                             self.order.binding_from, self.pack.timezone):
+            if scope_matches(
+                self.order.scope,
+                person,
+                candidate.kind,
+                destination,
+                as_of,
+                self.order.binding_from,
+                self.pack.timezone,
+            ):
                 return gates.court_order(situation, candidate)
         return None
 

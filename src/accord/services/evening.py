@@ -74,8 +74,10 @@ class EveningOutcome:
         for report in self.plans:
             p = report.plan
             flight = ", ".join(sorted({placement.flight for placement in report.placements})) or "no flight"
-            lines.append(f"plan {flight}: {len(p.assignment)} placed, objective {p.objective}, gap {p.gap:.4%} "
-                         f"({p.status}), {len(report.left_off)} left off")
+            lines.append(
+                f"plan {flight}: {len(p.assignment)} placed, objective {p.objective}, gap {p.gap:.4%} "
+                f"({p.status}), {len(report.left_off)} left off"
+            )
         for lock in self.locks:
             lines.append(f"lock {lock.flight}: {len(lock.kept)} kept, {len(lock.struck)} struck")
         boarded = sum(1 for b in self.boarding if b.boarded)
@@ -86,8 +88,10 @@ class EveningOutcome:
         lines += [f"  {a.person} on {a.flight}: {a.action}" for a in self.court_order]
         for arrival in self.arrivals:
             handed = [o for o in arrival.outcomes if o.handed_over]
-            lines.append(f"arrival {arrival.flight}: {len(handed)} handed over, "
-                         f"{len(arrival.outcomes) - len(handed)} refused (return_required)")
+            lines.append(
+                f"arrival {arrival.flight}: {len(handed)} handed over, "
+                f"{len(arrival.outcomes) - len(handed)} refused (return_required)"
+            )
             lines += [f"  handed over {o.person}: {o.legal_basis}" for o in handed]
             lines += [f"  REFUSED {o.person}: {o.detail}" for o in arrival.outcomes if not o.handed_over]
             if arrival.return_leg:
@@ -134,7 +138,7 @@ def run_evening(
         flown = [f for f in before if _board_and_depart(engine, ledger, f, outcome)]
         with engine.begin() as conn:
             outcome.court_order = record_court_order(conn, ledger, order, _step(when.order_recorded), str(order_file))
-        flown += [f for f in flights[len(before):] if _board_and_depart(engine, ledger, f, outcome)]
+        flown += [f for f in flights[len(before) :] if _board_and_depart(engine, ledger, f, outcome)]
         for flight in sorted(flown, key=lambda f: f.legs[-1].scheduled_arrival):
             _arrive(engine, ledger, flight, outcome)
     finally:
@@ -168,8 +172,9 @@ def custodian_ledger(conn: Connection, keyring: Keyring | None, flights: Sequenc
     for org in sorted({CUSTODIAN_ORGS.get(c, c) for c in custodians}):
         register_organisation(conn, ledger, org=org, name=org, recorded_at=at)
     for custodian in sorted(custodians):
-        add_custodian_key(conn, ledger, org=CUSTODIAN_ORGS.get(custodian, custodian), custodian=custodian,
-                          recorded_at=at)
+        add_custodian_key(
+            conn, ledger, org=CUSTODIAN_ORGS.get(custodian, custodian), custodian=custodian, recorded_at=at
+        )
     return ledger
 
 

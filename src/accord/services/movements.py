@@ -66,12 +66,23 @@ class Step:
         )
 
     def change(
-        self, kind: PassengerKind, person: str, reason: str = "", *, leg: int | None = None,
+        self,
+        kind: PassengerKind,
+        person: str,
+        reason: str = "",
+        *,
+        leg: int | None = None,
         strike: StrikeReason | None = None,
     ) -> PassengerEvent:
         return PassengerEvent(
-            kind=kind, person=person, leg=leg, strike_reason=strike, occurred_at=self.at,
-            recorded_at=self.recorded, actor=self.actor, reason=reason,
+            kind=kind,
+            person=person,
+            leg=leg,
+            strike_reason=strike,
+            occurred_at=self.at,
+            recorded_at=self.recorded,
+            actor=self.actor,
+            reason=reason,
         )
 
 
@@ -100,7 +111,10 @@ class Context:
             return {}
         era = self.pack.era_at(as_of)
         result = DecisionSet(
-            as_of, self.known_at, self.pack.name, era.id if era else None,
+            as_of,
+            self.known_at,
+            self.pack.name,
+            era.id if era else None,
             tuple(trace_person(self.world, person, as_of, self.pack).decision() for person in known),
         )
         ids: dict[str, str] = {}
@@ -177,7 +191,8 @@ def plan_flights(
     places = {a: _places_left(ctx, a, _latest_departure(flights.values(), a)) for a in _agreements(flights.values())}
     candidates = [
         Candidate(p, _priority(ctx, p, flights[opts[0][0].flight].scheduled_departure), tuple(o for o, _ in opts))
-        for p, opts in options.items() if opts
+        for p, opts in options.items()
+        if opts
     ]
     result = plan(candidates, {f.id: f.seats for f in flights.values()}, places, time_limit=time_limit)
     legs = {(p, o.flight): leg for p, opts in options.items() for o, leg in opts}
@@ -208,7 +223,8 @@ def _unplaced_people(conn: Connection, ctx: Context) -> list[str]:
     taken = {r.person_id for r in repo.passengers(conn, [*SEATED, PassengerStatus.HANDED_OVER])}
     sending = ctx.world.sending_state
     return [
-        p.id for p in ctx.world.persons
+        p.id
+        for p in ctx.world.persons
         if p.id not in taken and p.status != "citizen" and sending not in p.nationalities
     ]
 
@@ -303,7 +319,7 @@ def _over_capacity(
             continue
         ranked = sorted(people, key=lambda p: (-_priority(ctx, p, departure), p))
         struck += [
-            Struck(p, StrikeReason.CAPACITY, f"{agreement}: {left} places left at lock") for p in ranked[max(left, 0):]
+            Struck(p, StrikeReason.CAPACITY, f"{agreement}: {left} places left at lock") for p in ranked[max(left, 0) :]
         ]
     return struck
 
@@ -319,9 +335,7 @@ class BoardOutcome:
     ledger_index: int | None = None
 
 
-def board(
-    conn: Connection, ledger: Ledger, flight_id: str, person_id: str, identity: str, step: Step
-) -> BoardOutcome:
+def board(conn: Connection, ledger: Ledger, flight_id: str, person_id: str, identity: str, step: Step) -> BoardOutcome:
     """Re-decide at the instant of boarding and check the identity presented. A mismatch strikes the
     person and opens an incident (nobody is substituted); a block strikes them with its reasons. Boarding
     hands the person from detention to the escort in the custody ledger."""
@@ -361,10 +375,17 @@ def _identity_matches(person: Person, presented: str) -> bool:
 
 
 def _incident(conn: Connection, flight_id: str, person_id: str, step: Step, detail: str) -> None:
-    conn.execute(insert(movement_incidents).values(
-        flight_id=flight_id, person_id=person_id, kind="identity_mismatch", occurred_at=step.at,
-        recorded_at=step.recorded, actor=step.actor, detail=detail,
-    ))
+    conn.execute(
+        insert(movement_incidents).values(
+            flight_id=flight_id,
+            person_id=person_id,
+            kind="identity_mismatch",
+            occurred_at=step.at,
+            recorded_at=step.recorded,
+            actor=step.actor,
+            detail=detail,
+        )
+    )
 
 
 def depart(conn: Connection, flight_id: str, step: Step) -> list[str]:
@@ -425,10 +446,17 @@ def arrive(conn: Connection, ledger: Ledger, flight_id: str, leg: int, step: Ste
 
 
 def _propose_return(conn: Connection, flight: Flight, leg: int, person: str, step: Step, reason: str) -> None:
-    conn.execute(insert(movement_return_proposals).values(
-        flight_id=flight.id, leg=leg, person_id=person, from_airport=flight.leg(leg).to.code,
-        to_airport=flight.origin.code, proposed_at=step.recorded, reason=reason,
-    ))
+    conn.execute(
+        insert(movement_return_proposals).values(
+            flight_id=flight.id,
+            leg=leg,
+            person_id=person,
+            from_airport=flight.leg(leg).to.code,
+            to_airport=flight.origin.code,
+            proposed_at=step.recorded,
+            reason=reason,
+        )
+    )
 
 
 def cancel(conn: Connection, flight_id: str, step: Step, reason: str) -> None:
@@ -445,8 +473,15 @@ def close(conn: Connection, flight_id: str, step: Step) -> None:
 def _record(conn: Connection, ledger: Ledger, permit: HandoverPermit, sender: str, place: str, step: Step) -> int:
     """The only way a movement reaches the custody ledger: from a permit granted at this instant."""
     return record_handover(
-        conn, ledger, person_id=permit.person, from_custodian=sender, to_custodian=permit.to_custodian,
-        place=place, occurred_at=permit.at, recorded_at=step.recorded, legal_basis=permit.legal_basis,
+        conn,
+        ledger,
+        person_id=permit.person,
+        from_custodian=sender,
+        to_custodian=permit.to_custodian,
+        place=place,
+        occurred_at=permit.at,
+        recorded_at=step.recorded,
+        legal_basis=permit.legal_basis,
     )
 
 
@@ -454,8 +489,14 @@ def return_to_detention(conn: Connection, ledger: Ledger, flight: Flight, person
     """Someone taken off a plane before it leaves goes back from the escort to detention (a domestic
     handover: it needs no permit, only the reason)."""
     return record_handover(
-        conn, ledger, person_id=person, from_custodian=flight.escort, to_custodian=flight.detention_custodian,
-        place=f"{flight.origin.code} {flight.id}", occurred_at=step.at, recorded_at=step.recorded,
+        conn,
+        ledger,
+        person_id=person,
+        from_custodian=flight.escort,
+        to_custodian=flight.detention_custodian,
+        place=f"{flight.origin.code} {flight.id}",
+        occurred_at=step.at,
+        recorded_at=step.recorded,
         legal_basis=basis,
     )
 
@@ -521,7 +562,6 @@ def _priority(ctx: Context, person_id: str, departure: datetime) -> int:
 
 def _state(manifest: Manifest) -> str:
     return manifest.state.value if manifest.state is not None else "no manifest"
-
 
 
 @dataclass(frozen=True)

@@ -109,15 +109,15 @@ def projected_manifests(conn: Connection, flights: Iterable[Flight]) -> dict[str
     for chunk in _chunks(list(legs)):
         for row in conn.execute(select(m).where(m.c.flight_id.in_(chunk))):
             state = ManifestState(row.state)
-            heads[row.flight_id] = Manifest(row.flight_id, legs[row.flight_id], state, row.departed_legs,
-                                            row.arrived_legs)
+            heads[row.flight_id] = Manifest(
+                row.flight_id, legs[row.flight_id], state, row.departed_legs, row.arrived_legs
+            )
         for row in conn.execute(select(p).where(p.c.flight_id.in_(chunk))):
             strike = StrikeReason(row.strike_reason) if row.strike_reason else None
-            people[row.flight_id][row.person_id] = Passenger(row.person_id, row.leg, PassengerStatus(row.status),
-                                                             strike)
-    return {
-        f: replace(heads[f], passengers=people[f]) if f in heads else Manifest(f, n) for f, n in legs.items()
-    }
+            people[row.flight_id][row.person_id] = Passenger(
+                row.person_id, row.leg, PassengerStatus(row.status), strike
+            )
+    return {f: replace(heads[f], passengers=people[f]) if f in heads else Manifest(f, n) for f, n in legs.items()}
 
 
 def append(conn: Connection, flight: Flight, manifest: Manifest, events: Sequence[Event]) -> Manifest:
@@ -140,10 +140,14 @@ def append_many(conn: Connection, changes: Sequence[tuple[Flight, Manifest, Sequ
     ]
     conn.execute(insert(events_table), rows)
     _project_manifests(conn, [(f.id, after, counts.get(f.id, 0) + len(ev)) for f, after, ev in written], counts)
-    _project_passengers(conn, [
-        (flight, before, after, {e.person for e in events if isinstance(e, PassengerEvent)})
-        for (flight, before, events), after in zip(changes, afters, strict=True) if events
-    ])
+    _project_passengers(
+        conn,
+        [
+            (flight, before, after, {e.person for e in events if isinstance(e, PassengerEvent)})
+            for (flight, before, events), after in zip(changes, afters, strict=True)
+            if events
+        ],
+    )
     return afters
 
 
@@ -200,15 +204,23 @@ def _project_passengers(conn: Connection, changes: list[tuple[Flight, Manifest, 
     p = passengers_table
     moved = [(flight, before, after, person) for flight, before, after, people in changes for person in sorted(people)]
     updates = [
-        {"f": flight.id, "p": person, "s": after.passengers[person].status.value,
-         "r": _strike(after.passengers[person])}
-        for flight, before, after, person in moved if person in before.passengers
+        {
+            "f": flight.id,
+            "p": person,
+            "s": after.passengers[person].status.value,
+            "r": _strike(after.passengers[person]),
+        }
+        for flight, before, after, person in moved
+        if person in before.passengers
     ]
     if updates:
         key = and_(p.c.flight_id == bindparam("f"), p.c.person_id == bindparam("p"))
         conn.execute(update(p).where(key).values(status=bindparam("s"), strike_reason=bindparam("r")), updates)
-    added = [_passenger_row(flight, after.passengers[person])
-             for flight, before, after, person in moved if person not in before.passengers]
+    added = [
+        _passenger_row(flight, after.passengers[person])
+        for flight, before, after, person in moved
+        if person not in before.passengers
+    ]
     if added:
         conn.execute(insert(p), added)
 
@@ -254,9 +266,11 @@ def passengers(
     person_id: str | None = None,
 ) -> list[PassengerRow]:
     p, m = passengers_table, manifests_table
-    query = select(p.c.flight_id, p.c.person_id, p.c.leg, p.c.agreement_id, p.c.status, m.c.state).join(
-        m, m.c.flight_id == p.c.flight_id
-    ).where(p.c.status.in_([s.value for s in statuses]))
+    query = (
+        select(p.c.flight_id, p.c.person_id, p.c.leg, p.c.agreement_id, p.c.status, m.c.state)
+        .join(m, m.c.flight_id == p.c.flight_id)
+        .where(p.c.status.in_([s.value for s in statuses]))
+    )
     if states is not None:
         query = query.where(m.c.state.in_([s.value for s in states]))
     if person_id is not None:
@@ -317,9 +331,9 @@ def guard_agreements(conn: Connection, agreement_ids: Iterable[str]) -> None:
     for agreement_id in sorted(set(agreement_ids)):
         dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         conn.execute(
-            dialect_insert(guards).values(agreement_id=agreement_id, locks=0).on_conflict_do_nothing(
-                index_elements=["agreement_id"]
-            )
+            dialect_insert(guards)
+            .values(agreement_id=agreement_id, locks=0)
+            .on_conflict_do_nothing(index_elements=["agreement_id"])
         )
         conn.execute(update(guards).where(guards.c.agreement_id == agreement_id).values(locks=guards.c.locks + 1))
 
@@ -332,4 +346,3 @@ def events_of(conn: Connection, person_id: str) -> list[tuple[str, Event]]:
         .order_by(events_table.c.id)
     )
     return [(row.flight_id, EventEnvelope.model_validate_json(row.body).event) for row in conn.execute(query)]
-

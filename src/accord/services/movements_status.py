@@ -31,14 +31,18 @@ class PersonStatus:
         if self.custody is None:
             lines.append("  custody: no handover recorded in the ledger")
         else:
-            lines.append(f"  custody: {self.custody.custodian} since {rfc3339(self.custody.since)} "
-                         f"(ledger entry {self.custody.index}, basis {self.custody.legal_basis})")
+            lines.append(
+                f"  custody: {self.custody.custodian} since {rfc3339(self.custody.since)} "
+                f"(ledger entry {self.custody.index}, basis {self.custody.legal_basis})"
+            )
         if self.passenger is None:
             lines.append("  manifest: none")
         else:
             strike = f" ({self.passenger.strike_reason.value})" if self.passenger.strike_reason else ""
-            lines.append(f"  manifest: {self.flight} ({self.manifest_state}), leg {self.passenger.leg}, "
-                         f"{self.passenger.status.value}{strike}")
+            lines.append(
+                f"  manifest: {self.flight} ({self.manifest_state}), leg {self.passenger.leg}, "
+                f"{self.passenger.status.value}{strike}"
+            )
         if self.last_event is not None and self.last_event.reason:
             lines.append(f"  last change: {self.last_event.kind}: {self.last_event.reason}")
         lines += _decision_lines(self.decision)
@@ -48,8 +52,10 @@ class PersonStatus:
 def _decision_lines(decision: StoredDecision | None) -> list[str]:
     if decision is None:
         return ["  decision: none made by movements yet"]
-    lines = [f"  decision as of {rfc3339(decision.as_of)} as known at {rfc3339(decision.known_at)} "
-             f"(pack {decision.rule_pack}, era {decision.era}):"]
+    lines = [
+        f"  decision as of {rfc3339(decision.as_of)} as known at {rfc3339(decision.known_at)} "
+        f"(pack {decision.rule_pack}, era {decision.era}):"
+    ]
     pathways = decision.body.get("pathways", [])
     for pathway in pathways if isinstance(pathways, list) else []:
         codes = ", ".join(f"{r['code']} ({r['detail']})" for r in pathway["reasons"]) or "-"
@@ -72,4 +78,3 @@ def person_status(conn: Connection, ledger: Ledger | None, person_id: str, at: d
     state = manifest.state.value if manifest.state is not None else None
     event = last if isinstance(last, PassengerEvent) else None
     return PersonStatus(person_id, at, custody, flight_id, state, manifest.passengers.get(person_id), event, decision)
-

@@ -64,16 +64,15 @@ class Coverage:
         return self.representative.get(key) if key is not None else None
 
 
-def load_coverage(
-    conn: Connection, known_at: datetime, people: Select[tuple[str]], by_id: bool
-) -> Coverage:
+def load_coverage(conn: Connection, known_at: datetime, people: Select[tuple[str]], by_id: bool) -> Coverage:
     """The court-order facts of the people `people` selects, as known at `known_at`. With `by_id` (an
     order in effect names persons) every person is their own group."""
     heads = {
         r.id: (r.nationalities, r.district)
         for r in conn.execute(
-            select(t.persons.c.id, t.persons.c.nationalities, t.persons.c.district)
-            .where(visible(t.persons, known_at), t.persons.c.id.in_(people))
+            select(t.persons.c.id, t.persons.c.nationalities, t.persons.c.district).where(
+                visible(t.persons, known_at), t.persons.c.id.in_(people)
+            )
         )
     }
     lists = {name: _list_bodies(conn, table, known_at, people) for name, table in COVERAGE_LISTS.items()}

@@ -26,8 +26,17 @@ from accord.world.loader import pydantic_errors
 from accord.world.yamlsource import LocatedError, SourceMap, dotted
 
 PERSON_COLUMNS = (
-    "id", "status", "birth_date", "sex", "nationalities", "languages", "accompanied", "district",
-    "identity_verified", "identity_reference", "recorded_at",
+    "id",
+    "status",
+    "birth_date",
+    "sex",
+    "nationalities",
+    "languages",
+    "accompanied",
+    "district",
+    "identity_verified",
+    "identity_reference",
+    "recorded_at",
 )
 LIST_COLUMNS = frozenset({"nationalities", "languages"})
 FACT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -152,8 +161,9 @@ def _header_errors(file: str, header: list[str]) -> list[LocatedError]:
         elif name not in KNOWN_COLUMNS and name not in QUARANTINE_COLUMNS:
             errors.append(LocatedError(file, 1, name, f"unknown column (known: {', '.join(KNOWN_COLUMNS)})"))
         seen.add(name)
-    errors += [LocatedError(file, 1, name, "required column is missing") for name in REQUIRED_COLUMNS
-               if name not in seen]
+    errors += [
+        LocatedError(file, 1, name, "required column is missing") for name in REQUIRED_COLUMNS if name not in seen
+    ]
     return errors
 
 

@@ -33,9 +33,7 @@ def load_document(connection: Connection, known_at: datetime | None = None) -> W
         table = kind.table
         keys = [table.c[name] for name in kind.key_columns]
         query = select(*keys, table.c.body).where(visible(table, known_at)).order_by(table.c.seq)
-        rows[table] = [
-            StoredRow(tuple(r[: len(keys)]), json.loads(r.body)) for r in connection.execute(query)
-        ]
+        rows[table] = [StoredRow(tuple(r[: len(keys)]), json.loads(r.body)) for r in connection.execute(query)]
     if not rows[t.world_settings] and known_at is not None:
         # The sending state and rule pack frame the world rather than being facts learnt at an instant:
         # asked about a time before the first import, read them from the first version stored.
@@ -123,8 +121,9 @@ def _agreements(connection: Connection) -> tuple[AgreementLine, ...]:
     for row in connection.execute(query):
         versions.setdefault(row.agreement_id, []).append(row.status)
     return tuple(
-        AgreementLine(r.id, r.sending, r.receiving, r.facility, len(versions.get(r.id, [])),
-                      (versions.get(r.id) or ["none"])[-1])
+        AgreementLine(
+            r.id, r.sending, r.receiving, r.facility, len(versions.get(r.id, [])), (versions.get(r.id) or ["none"])[-1]
+        )
         for r in connection.execute(select(a).where(visible(a, None)).order_by(a.c.seq))
     )
 
@@ -132,8 +131,10 @@ def _agreements(connection: Connection) -> tuple[AgreementLine, ...]:
 def _people(connection: Connection) -> dict[tuple[str, str], int]:
     # Grouped in SQL by the stored nationality list, then split: a handful of groups, not every person.
     p = t.persons
-    query = select(p.c.nationalities, p.c.status, func.count()).where(visible(p, None)).group_by(
-        p.c.nationalities, p.c.status
+    query = (
+        select(p.c.nationalities, p.c.status, func.count())
+        .where(visible(p, None))
+        .group_by(p.c.nationalities, p.c.status)
     )
     counts: Counter[tuple[str, str]] = Counter()
     for nationalities, status, count in connection.execute(query):

@@ -85,65 +85,126 @@ def _child(table: Table, model: type[BaseModel], columns: Callable[[Any], dict[s
     return Kind(table, model, columns)
 
 
-SETTINGS = Kind(t.world_settings, WorldSettings, lambda s: {"sending_state": s.sending_state,
-                                                             "rule_pack": s.rule_pack}, lambda s: "world")
+SETTINGS = Kind(
+    t.world_settings,
+    WorldSettings,
+    lambda s: {"sending_state": s.sending_state, "rule_pack": s.rule_pack},
+    lambda s: "world",
+)
 COUNTRIES = Kind(
-    t.countries, Country, lambda c: {}, lambda c: c.code,
+    t.countries,
+    Country,
+    lambda c: {},
+    lambda c: c.code,
     children=(
-        ("acceptance", _child(t.country_acceptance, AcceptanceRecord,
-                              lambda r: {"status": r.status, **_interval(r.from_)})),
-        ("credible_assurances", _child(t.country_assurances, AssuranceRecord,
-                                       lambda r: _interval(r.from_, r.until))),
+        (
+            "acceptance",
+            _child(t.country_acceptance, AcceptanceRecord, lambda r: {"status": r.status, **_interval(r.from_)}),
+        ),
+        ("credible_assurances", _child(t.country_assurances, AssuranceRecord, lambda r: _interval(r.from_, r.until))),
     ),
 )
 FACILITIES = Kind(
-    t.facilities, Facility, lambda f: {"country": f.country, "kind": f.kind, "capacity": f.capacity},
+    t.facilities,
+    Facility,
+    lambda f: {"country": f.country, "kind": f.kind, "capacity": f.capacity},
     lambda f: f.id,
 )
 AGREEMENTS = Kind(
-    t.agreements, Agreement,
+    t.agreements,
+    Agreement,
     lambda a: {"sending": a.sending, "receiving": a.receiving, "funder": a.funder, "facility": a.facility},
     lambda a: a.id,
     children=(
-        ("versions", _child(t.agreement_versions, AgreementVersion, lambda v: {
-            "status": v.status, "capacity": v.capacity, "fee_currency": v.fee.currency if v.fee else None,
-            **_interval(v.from_)})),
+        (
+            "versions",
+            _child(
+                t.agreement_versions,
+                AgreementVersion,
+                lambda v: {
+                    "status": v.status,
+                    "capacity": v.capacity,
+                    "fee_currency": v.fee.currency if v.fee else None,
+                    **_interval(v.from_),
+                },
+            ),
+        ),
     ),
 )
 # Custody records name their agreement rather than sit inside it; they are stored as its children, so
 # importing an agreement replaces its custody list, and written back in the order they were first read.
-CUSTODY = _child(t.custody, CustodyRecord, lambda c: {
-    "person_id": c.person, "headcount": c.headcount, **_interval(c.intake, c.release)})
+CUSTODY = _child(
+    t.custody,
+    CustodyRecord,
+    lambda c: {"person_id": c.person, "headcount": c.headcount, **_interval(c.intake, c.release)},
+)
 PERSONS = Kind(
-    t.persons, Person,
-    lambda p: {"status": p.status, "sex": p.sex, "birth_date": p.birth_date, "district": p.district,
-               "nationalities": ";".join(p.nationalities)},
+    t.persons,
+    Person,
+    lambda p: {
+        "status": p.status,
+        "sex": p.sex,
+        "birth_date": p.birth_date,
+        "district": p.district,
+        "nationalities": ";".join(p.nationalities),
+    },
     lambda p: p.id,
     children=(
         ("orders", _child(t.person_orders, RemovalOrder, lambda r: {"basis": r.basis, **_interval(r.issued)})),
-        ("protections", _child(t.person_protections, Protection, lambda r: {
-            "kind": r.kind, "country": r.country, **_interval(r.granted, r.terminated)})),
+        (
+            "protections",
+            _child(
+                t.person_protections,
+                Protection,
+                lambda r: {"kind": r.kind, "country": r.country, **_interval(r.granted, r.terminated)},
+            ),
+        ),
         ("stays", _child(t.person_stays, Stay, lambda r: {"kind": r.kind, **_interval(r.from_, r.until)})),
-        ("pending", _child(t.person_pending, PendingClaim, lambda r: {
-            "kind": r.kind, **_interval(r.filed, r.decided)})),
-        ("convictions", _child(t.person_convictions, Conviction, lambda r: {
-            "aggravated_felony": r.aggravated_felony, **_interval(r.date)})),
-        ("designations", _child(t.person_designations, Designation, lambda r: {
-            "kind": r.kind, **_interval(r.from_, r.until)})),
-        ("notices", _child(t.person_notices, Notice, lambda r: {
-            "kind": r.kind, "country": r.country, **_interval(r.served)})),
-        ("fear_claims", _child(t.person_fear_claims, FearClaim, lambda r: {
-            "country": r.country, "outcome": r.outcome, **_interval(r.stated, r.decided)})),
+        (
+            "pending",
+            _child(t.person_pending, PendingClaim, lambda r: {"kind": r.kind, **_interval(r.filed, r.decided)}),
+        ),
+        (
+            "convictions",
+            _child(
+                t.person_convictions,
+                Conviction,
+                lambda r: {"aggravated_felony": r.aggravated_felony, **_interval(r.date)},
+            ),
+        ),
+        (
+            "designations",
+            _child(t.person_designations, Designation, lambda r: {"kind": r.kind, **_interval(r.from_, r.until)}),
+        ),
+        (
+            "notices",
+            _child(t.person_notices, Notice, lambda r: {"kind": r.kind, "country": r.country, **_interval(r.served)}),
+        ),
+        (
+            "fear_claims",
+            _child(
+                t.person_fear_claims,
+                FearClaim,
+                lambda r: {"country": r.country, "outcome": r.outcome, **_interval(r.stated, r.decided)},
+            ),
+        ),
     ),
 )
 COURT_ORDERS = Kind(
-    t.court_orders, CourtOrder, lambda o: {"effect": o.effect, **_interval(o.binding_from, o.until)},
+    t.court_orders,
+    CourtOrder,
+    lambda o: {"effect": o.effect, **_interval(o.binding_from, o.until)},
     lambda o: o.id,
 )
 
 TOP_KINDS: tuple[Kind, ...] = (SETTINGS, COUNTRIES, FACILITIES, AGREEMENTS, PERSONS, COURT_ORDERS)
-WORLD_FIELDS = {COUNTRIES: "countries", FACILITIES: "facilities", AGREEMENTS: "agreements",
-                PERSONS: "persons", COURT_ORDERS: "court_orders"}
+WORLD_FIELDS = {
+    COUNTRIES: "countries",
+    FACILITIES: "facilities",
+    AGREEMENTS: "agreements",
+    PERSONS: "persons",
+    COURT_ORDERS: "court_orders",
+}
 
 
 def all_kinds() -> list[Kind]:
@@ -229,8 +290,9 @@ def flatten_custody(agreement_ids: Iterable[str], records: Sequence[CustodyRecor
 
 def flatten_document(document: WorldDocument) -> list[Part]:
     world = document.world
-    settings = WorldSettings(sending_state=world.sending_state, rule_pack=world.rule_pack,
-                             title=document.title, source=document.source)
+    settings = WorldSettings(
+        sending_state=world.sending_state, rule_pack=world.rule_pack, title=document.title, source=document.source
+    )
     parts = flatten(SETTINGS, [settings])
     for kind, name in WORLD_FIELDS.items():
         parts.extend(flatten(kind, getattr(world, name)))

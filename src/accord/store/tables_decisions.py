@@ -79,9 +79,16 @@ def stored_decisions(connection: Connection, person: str | None = None) -> list[
         query = query.where(decisions.c.person == person)
     return [
         StoredDecision(
-            id=row.id, decision_id=row.decision_id, decided_at=row.decided_at, as_of=row.as_of,
-            known_at=row.known_at, person=row.person, rule_pack=row.rule_pack, era=row.era,
-            inputs_hash=row.inputs_hash, body=json.loads(row.body),
+            id=row.id,
+            decision_id=row.decision_id,
+            decided_at=row.decided_at,
+            as_of=row.as_of,
+            known_at=row.known_at,
+            person=row.person,
+            rule_pack=row.rule_pack,
+            era=row.era,
+            inputs_hash=row.inputs_hash,
+            body=json.loads(row.body),
         )
         for row in connection.execute(query)
     ]

@@ -67,19 +67,25 @@ def fact_table(name: str, key: list[Column[Any]], *columns: Column[Any], interva
         info={"key": tuple(c.name for c in key)},
     )
     current = table.c.superseded_at.is_(None)
-    Index(f"uq_{name}_current", *(table.c[c.name] for c in key), unique=True,
-          sqlite_where=current, postgresql_where=current)
+    Index(
+        f"uq_{name}_current",
+        *(table.c[c.name] for c in key),
+        unique=True,
+        sqlite_where=current,
+        postgresql_where=current,
+    )
     return table
 
 
 def child_table(name: str, parent: str, *columns: Column[Any], interval: bool = False) -> Table:
     """Facts listed under a parent record, keyed by the parent's id and their position in its list."""
-    return fact_table(name, [_ident(parent), Column("ordinal", Integer, nullable=False)], *columns,
-                      interval=interval)
+    return fact_table(name, [_ident(parent), Column("ordinal", Integer, nullable=False)], *columns, interval=interval)
 
 
 world_settings = fact_table(
-    "world_settings", [Column("name", String(16), nullable=False)], _code("sending_state", False),
+    "world_settings",
+    [Column("name", String(16), nullable=False)],
+    _code("sending_state", False),
     Column("rule_pack", String(64)),
 )
 countries = fact_table("countries", [_code("code", False)])
@@ -88,35 +94,54 @@ country_acceptance = child_table(
 )
 country_assurances = child_table("country_assurances", "country_code", interval=True)
 facilities = fact_table(
-    "facilities", [_ident("id")], _code("country", False), Column("kind", String(32), nullable=False),
+    "facilities",
+    [_ident("id")],
+    _code("country", False),
+    Column("kind", String(32), nullable=False),
     Column("capacity", Integer),
 )
 agreements = fact_table(
-    "agreements", [_ident("id")], _code("sending", False), _code("receiving", False), _code("funder"),
+    "agreements",
+    [_ident("id")],
+    _code("sending", False),
+    _code("receiving", False),
+    _code("funder"),
     Column("facility", String(200)),
 )
 agreement_versions = child_table(
-    "agreement_versions", "agreement_id", Column("status", String(16), nullable=False),
-    Column("capacity", Integer), Column("fee_currency", String(3)), interval=True,
+    "agreement_versions",
+    "agreement_id",
+    Column("status", String(16), nullable=False),
+    Column("capacity", Integer),
+    Column("fee_currency", String(3)),
+    interval=True,
 )
 custody = child_table(
-    "custody", "agreement_id", Column("person_id", String(200)), Column("headcount", Integer, nullable=False),
+    "custody",
+    "agreement_id",
+    Column("person_id", String(200)),
+    Column("headcount", Integer, nullable=False),
     interval=True,
 )
 persons = fact_table(
-    "persons", [_ident("id")], Column("status", String(16), nullable=False), Column("sex", String(1)),
-    Column("birth_date", Date), Column("district", String(64)), Column("nationalities", Text, nullable=False),
+    "persons",
+    [_ident("id")],
+    Column("status", String(16), nullable=False),
+    Column("sex", String(1)),
+    Column("birth_date", Date),
+    Column("district", String(64)),
+    Column("nationalities", Text, nullable=False),
 )
-person_orders = child_table("person_orders", "person_id", Column("basis", String(16), nullable=False),
-                            interval=True)
+person_orders = child_table("person_orders", "person_id", Column("basis", String(16), nullable=False), interval=True)
 person_protections = child_table(
-    "person_protections", "person_id", Column("kind", String(32), nullable=False), _code("country", False),
+    "person_protections",
+    "person_id",
+    Column("kind", String(32), nullable=False),
+    _code("country", False),
     interval=True,
 )
 person_stays = child_table("person_stays", "person_id", Column("kind", String(16), nullable=False), interval=True)
-person_pending = child_table(
-    "person_pending", "person_id", Column("kind", String(32), nullable=False), interval=True
-)
+person_pending = child_table("person_pending", "person_id", Column("kind", String(32), nullable=False), interval=True)
 person_convictions = child_table(
     "person_convictions", "person_id", Column("aggravated_felony", Boolean, nullable=False), interval=True
 )
@@ -124,19 +149,39 @@ person_designations = child_table(
     "person_designations", "person_id", Column("kind", String(16), nullable=False), interval=True
 )
 person_notices = child_table(
-    "person_notices", "person_id", Column("kind", String(16), nullable=False), _code("country", False),
+    "person_notices",
+    "person_id",
+    Column("kind", String(16), nullable=False),
+    _code("country", False),
     interval=True,
 )
 person_fear_claims = child_table(
-    "person_fear_claims", "person_id", _code("country", False), Column("outcome", String(16), nullable=False),
+    "person_fear_claims",
+    "person_id",
+    _code("country", False),
+    Column("outcome", String(16), nullable=False),
     interval=True,
 )
-court_orders = fact_table(
-    "court_orders", [_ident("id")], Column("effect", String(32), nullable=False), interval=True
-)
+court_orders = fact_table("court_orders", [_ident("id")], Column("effect", String(32), nullable=False), interval=True)
 
 WORLD_TABLES: tuple[Table, ...] = (
-    imports, world_settings, countries, country_acceptance, country_assurances, facilities, agreements,
-    agreement_versions, custody, persons, person_orders, person_protections, person_stays, person_pending,
-    person_convictions, person_designations, person_notices, person_fear_claims, court_orders,
+    imports,
+    world_settings,
+    countries,
+    country_acceptance,
+    country_assurances,
+    facilities,
+    agreements,
+    agreement_versions,
+    custody,
+    persons,
+    person_orders,
+    person_protections,
+    person_stays,
+    person_pending,
+    person_convictions,
+    person_designations,
+    person_notices,
+    person_fear_claims,
+    court_orders,
 )

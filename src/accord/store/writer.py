@@ -122,18 +122,21 @@ class Writer:
             )
         if plan.inserts:
             next_seq = self._max_seq(table) + 1
-            self._connection.execute(insert(table), [
-                {
-                    **row.values,
-                    "body": row.body,
-                    "digest": row.digest,
-                    "seq": old.seq if old else next_seq + row.order,
-                    "recorded_at": row.recorded_at or self._now,
-                    "supersedes": old.row_id if old else None,
-                    "import_id": import_id,
-                }
-                for row, old in plan.inserts
-            ])
+            self._connection.execute(
+                insert(table),
+                [
+                    {
+                        **row.values,
+                        "body": row.body,
+                        "digest": row.digest,
+                        "seq": old.seq if old else next_seq + row.order,
+                        "recorded_at": row.recorded_at or self._now,
+                        "supersedes": old.row_id if old else None,
+                        "import_id": import_id,
+                    }
+                    for row, old in plan.inserts
+                ],
+            )
 
     def _max_seq(self, table: Table) -> int:
         return int(self._connection.execute(select(func.coalesce(func.max(table.c.seq), -1))).scalar_one())
@@ -141,7 +144,8 @@ class Writer:
     def _import_id(self) -> int:
         if self.report.import_id is None:
             result = self._connection.execute(
-                insert(imports).values(kind=self._kind, source=self._source, imported_at=self._now)
+                insert(imports)
+                .values(kind=self._kind, source=self._source, imported_at=self._now)
                 .returning(imports.c.id)
             )
             self.report.import_id = int(result.scalar_one())
@@ -151,7 +155,6 @@ class Writer:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
 
 
 def import_document(connection: Connection, document: WorldDocument, *, now: datetime, source: str) -> ImportReport:

@@ -77,9 +77,7 @@ def load_yaml_file(path: FsPath) -> tuple[Any, SourceMap, list[LocatedError]]:
     return load_yaml(path.read_text(encoding="utf-8"), str(path))
 
 
-def _build(
-    loader: yaml.SafeLoader, node: yaml.Node, path: Path, source: SourceMap, errors: list[LocatedError]
-) -> Any:
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, source: SourceMap, errors: list[LocatedError]) -> Any:
     source.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -87,9 +85,7 @@ def _build(
             key = _build(loader, key_node, (*path, "(key)"), source, errors)
             child = (*path, key if isinstance(key, str | int) else str(key))
             if key in result:
-                errors.append(
-                    LocatedError(source.file, key_node.start_mark.line + 1, dotted(child), "duplicate key")
-                )
+                errors.append(LocatedError(source.file, key_node.start_mark.line + 1, dotted(child), "duplicate key"))
             source.lines[child] = key_node.start_mark.line + 1
             result[key] = _build(loader, value_node, child, source, errors)
         return result

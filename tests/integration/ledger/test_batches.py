@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from bench.bench_ledger import bulk_append
 from sqlalchemy import Connection, Engine, select
 
 from accord.ledger import Handover, Refusal, export_ledger, record_handovers, trusted_keys, verify_export
@@ -19,7 +20,6 @@ from accord.ledger.statements import HandoverStatement, KeyStatement, Party, dec
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 from accord.store.tables_ledger import ledger_entry, ledger_head, ledger_key, ledger_node, ledger_org
-from bench.bench_ledger import bulk_append
 from tests.integration.ledger.conftest import ORIGIN, T0, World
 from tests.integration.ledger.helpers import next_handover, sign
 
@@ -143,5 +143,5 @@ def test_a_bad_signature_is_the_first_refusal_of_its_batch(busy_world: World, si
         chain.append(next_handover(busy_world, chain[-1], f"move-{n}"))
     batch = chain[1:]
     batch[6] = batch[6].replace(b'"place":"KIAH"', b'"place":"KIAX"')
-    with pytest.raises(Refusal, match="signatures.from: does not verify"), busy_world.engine.begin() as conn:
+    with pytest.raises(Refusal, match=r"signatures\.from: does not verify"), busy_world.engine.begin() as conn:
         repo.append_entries(conn, ORIGIN, batch)

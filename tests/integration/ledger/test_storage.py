@@ -86,7 +86,9 @@ def test_witness_refuses_a_rewritten_history(busy_world: World) -> None:
     busy_world.handover("A-100", "cecot", "ice-air", 100)
     with busy_world.engine.begin() as conn:
         cosign_latest(conn, busy_world.ledger, "auditor", T0)  # an extension is co-signed
-        conn.execute(text("UPDATE ledger_node SET hash = :h WHERE node = :n"), {"h": bytes(32), "n": repo.node_key((0, 3))})
+        conn.execute(
+            text("UPDATE ledger_node SET hash = :h WHERE node = :n"), {"h": bytes(32), "n": repo.node_key((0, 3))}
+        )
         conn.execute(text("UPDATE ledger_witness SET size = 4, root = :r"), {"r": bytes(32)})
         with pytest.raises(ValueError):
             cosign_latest(conn, busy_world.ledger, "auditor", T0)

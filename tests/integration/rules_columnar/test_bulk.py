@@ -3,15 +3,17 @@ interpreter on a synthetic caseload."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
 from accord.cli.main import app
-from accord.rules.bulk import BulkInvalid, load_bulk_world, run_bulk_decide, write_bulk
+from accord.rules.bulk import BulkInvalid, load_bulk_world, read_decisions, run_bulk_decide, write_bulk
 from accord.rules.interpreter import UnknownPerson, decide
 from accord.world import DecisionCheck, load_world_file
 from tests.conftest import SCENARIOS
@@ -31,16 +33,43 @@ def test_scenario_as_bulk_directory_decides_like_the_world_file(tmp_path: Path) 
         assert got is not None and outcome(got) == expected
 
 
-def test_decisions_parquet_has_one_row_per_pathway(tmp_path: Path) -> None:
+def test_decisions_parquet_is_coded_and_self_describing(tmp_path: Path) -> None:
     document = load_world_file(SCENARIOS / "s13-tro-open-manifest-carve-out.yaml")
     write_bulk(tmp_path / "in", document.world)
     as_of = datetime.fromisoformat("2025-03-15T19:36:00-04:00")
     result = run_bulk_decide(tmp_path / "in", as_of, output=tmp_path / "d.parquet", fmt="parquet")
     table = pq.read_table(tmp_path / "d.parquet")
     assert table.num_rows == result.pathways == 6
-    assert table.schema.metadata[b"accord.court_order_bits"] == b'["JGG-TRO-CLASS"]'
+    assert all(pa.types.is_integer(field.type) for field in table.schema)
+    book = json.loads(table.schema.metadata[b"accord.decisions"])
+    assert book["court_orders"] == ["JGG-TRO-CLASS"] and book["era"] == result.era
     first = table.slice(0, 1).to_pylist()[0]
-    assert (first["kind"], first["destination"], first["status"]) == ("repatriation", "VEN", "blocked")
+    decoded = (book["pathway_kinds"][first["pathway"]], book["countries"][first["destination"]], first["reasons"])
+    assert decoded[:2] == ("repatriation", "VEN") and decoded[2] != 0
+
+
+def test_decisions_parquet_decodes_to_what_the_engine_decided(tmp_path: Path) -> None:
+    CliRunner().invoke(app, ["synth", "--people", "3000", "--seed", "5", "--out", str(tmp_path / "in")])
+    for as_of in (AS_OF, datetime(2025, 3, 20, 12, tzinfo=UTC)):
+        known_at = as_of - timedelta(days=30)
+        decided = run_bulk_decide(tmp_path / "in", as_of, known_at).decisions
+        assert decided is not None and any(p.status == "blocked" for d in decided.decisions for p in d.pathways)
+        run_bulk_decide(tmp_path / "in", as_of, known_at, output=tmp_path / "d.parquet", fmt="parquet")
+        assert read_decisions(tmp_path / "d.parquet", tmp_path / "in") == decided
+    some = [decided.decisions[i].person for i in (7, 3, 7)]
+    run_bulk_decide(tmp_path / "in", as_of, known_at, some, output=tmp_path / "some.parquet", fmt="parquet")
+    assert pq.read_table(tmp_path / "some.parquet").column("person").to_pylist()[0] in some
+    expected = run_bulk_decide(tmp_path / "in", as_of, known_at, some).decisions
+    assert read_decisions(tmp_path / "some.parquet", tmp_path / "in") == expected
+
+
+def test_cli_writes_the_coded_decisions_for_a_directory(tmp_path: Path) -> None:
+    CliRunner().invoke(app, ["synth", "--people", "200", "--seed", "2", "--out", str(tmp_path / "in")])
+    out = tmp_path / "d.parquet"
+    args = ["decide", str(tmp_path / "in"), "--as-of", AS_OF.isoformat(), "--format", "parquet", "--output", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert read_decisions(out, tmp_path / "in") == run_bulk_decide(tmp_path / "in", AS_OF).decisions
 
 
 def test_missing_file_and_unknown_person_are_reported(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from accord.domain import World
 from accord.rules.columnar.compile import Run, compile_run
 from accord.rules.columnar.engine import Decided, Rows, decide_people
-from accord.rules.columnar.output import decision_set, decisions_table
+from accord.rules.columnar.output import Codebook, decision_set, decisions_table
 from accord.rules.columnar.tables import caseload_of, people_of
 from accord.rules.decision import DecisionSet
 from accord.rules.interpreter import known_person
@@ -42,4 +42,4 @@ def decide_world_columnar(
     else:
         known = as_known_at(world, known_at)
         wanted = [row_of[known_person(world, known, pid, known_at).id] for pid in dict.fromkeys(person_ids)]
-    return decision_set(run, rows, [p.id for p in world.persons], wanted)
+    return decision_set(Codebook.of(run), rows, [p.id for p in world.persons], wanted)

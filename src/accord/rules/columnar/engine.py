@@ -53,7 +53,9 @@ _CITIZEN = STATUSES.index("citizen")
 _AEA = ORDER_BASES.index("aea")
 _PENDING = {kind: i for i, kind in enumerate(PENDING_KINDS)}
 _OUTCOME = {outcome: i for i, outcome in enumerate(FEAR_OUTCOMES)}
-CHUNK = 1 << 16  # 64 Ki people: a chunk's dense u32 arrays stay in the L2 cache
+# 256 Ki people: fewer, longer NumPy calls per person (each releases the GIL for longer, so two threads
+# overlap); measured faster than 64 Ki and 1 Mi on 2 M people, one or two threads (docs/benchmarks-rules.md).
+CHUNK = 1 << 18
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_BITS = np.zeros(0, dtype=np.uint64)
 

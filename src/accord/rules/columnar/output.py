@@ -1,10 +1,14 @@
 """What the columnar engine's rows become: the interpreter's `DecisionSet` (for comparison and for the
-JSON of `accord decide`), or an Arrow table of decisions (docs/bulk-format.md, "decisions.parquet")."""
+JSON of `accord decide`), or the coded decisions table of the bulk path (docs/bulk-format.md, "The
+decisions Parquet"), which decodes back to the same `DecisionSet`."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,11 +21,80 @@ from accord.rules.columnar.layout import COUNTRIES
 from accord.rules.decision import DecisionSet, Pathway, PersonDecision, Reason
 from accord.rules.gates import GATES, WARNINGS
 
-STATUSES = ("allowed", "blocked")
+FORMAT = "accord.decisions/2"
+METADATA_KEY = b"accord.decisions"
 _ASKS = {gate.code: gate.asks for gate in (*GATES, *WARNINGS)}
+# Fixed-width columns of the decisions table, in file order (`person`, the ids, only when asked for).
+DECISION_SCHEMA = pa.schema(
+    [
+        pa.field("person_row", pa.int32(), nullable=False),
+        pa.field("pathway", pa.int8(), nullable=False),
+        pa.field("destination", pa.uint16(), nullable=False),
+        pa.field("agreement", pa.int16(), nullable=False),
+        pa.field("reasons", pa.uint32(), nullable=False),
+        pa.field("warnings", pa.uint8(), nullable=False),
+        pa.field("court_orders", pa.uint64(), nullable=False),
+    ]
+)
+PERSON_FIELD = pa.field("person", pa.string(), nullable=False)
 
 
-def decision_set(run: Run, rows: Rows, ids: Sequence[str], wanted: Sequence[int]) -> DecisionSet:
+@dataclass(frozen=True, slots=True)
+class Codebook:
+    """What the codes of one decided run mean: everything, besides the persons' ids, needed to turn coded
+    rows into a `DecisionSet`. The decisions Parquet stores it as JSON in its schema metadata, so a
+    file decodes with its own tables rather than with whatever vocabularies the reader's code has."""
+
+    as_of: datetime
+    known_at: datetime
+    rule_pack: str
+    era: str | None
+    pathway_kinds: tuple[str, ...]  # by `pathway` code
+    countries: tuple[str, ...]  # by `destination` code
+    agreements: tuple[str, ...]  # by `agreement` code (-1: none)
+    reason_bits: tuple[str, ...]  # bit i of `reasons`
+    warning_bits: tuple[str, ...]  # bit i of `warnings`
+    court_orders: tuple[str, ...]  # bit j of `court_orders`: the order's id
+    court_order_details: tuple[str, ...]  # and how a court_order reason names it
+    sources: Mapping[str, str]  # the citation of each reason and warning code in this run's era
+
+    @classmethod
+    def of(cls, run: Run) -> Codebook:
+        return cls(
+            as_of=run.as_of,
+            known_at=run.known_at,
+            rule_pack=run.pack.name,
+            era=run.era.id if run.era is not None else None,
+            pathway_kinds=tuple(PATHWAY_KINDS),
+            countries=COUNTRIES,
+            agreements=tuple(a.id for a in run.agreements),
+            reason_bits=tuple(REASON_CODES),
+            warning_bits=tuple(WARNING_CODES),
+            court_orders=tuple(o.id for o in run.court_orders),
+            court_order_details=tuple(
+                f"court order {o.id} ({o.effect}) binding from {o.binding_from.isoformat()}" for o in run.court_orders
+            ),
+            sources={code: run.pack.source_for(code, run.era) for code in (*REASON_CODES, *WARNING_CODES)},
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        raw: dict[str, Any] = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        raw.update(format=FORMAT, as_of=self.as_of.isoformat(), known_at=self.known_at.isoformat())
+        return raw
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Codebook:
+        if raw.get("format") != FORMAT:
+            raise ValueError(f"not an {FORMAT} file (format {raw.get('format')!r})")
+        fields = {name: raw[name] for name in cls.__dataclass_fields__}
+        fields.update(as_of=datetime.fromisoformat(raw["as_of"]), known_at=datetime.fromisoformat(raw["known_at"]))
+        for name, value in fields.items():
+            if isinstance(value, list):
+                fields[name] = tuple(value)
+        return cls(**fields)
+
+
+def decision_set(book: Codebook, rows: Rows, ids: Sequence[str], wanted: Sequence[int]) -> DecisionSet:
     """The decisions of the persons at rows `wanted` (in that order), pathways in the interpreter's order.
     Details are short: the columnar engine knows which gates failed, not the facts behind them (ask the
     interpreter for an explanation); a court_order reason names its orders."""
@@ -31,27 +104,22 @@ def decision_set(run: Run, rows: Rows, ids: Sequence[str], wanted: Sequence[int]
     ends = np.searchsorted(person, np.asarray(wanted, dtype=np.int32), side="right")
     decisions = []
     for row, start, end in zip(wanted, starts, ends, strict=True):
-        pathways = tuple(_pathway(run, rows, int(i)) for i in order[start:end])
+        pathways = tuple(_pathway(book, rows, int(i)) for i in order[start:end])
         decisions.append(PersonDecision(person=ids[row], pathways=pathways))
     return DecisionSet(
-        as_of=run.as_of,
-        known_at=run.known_at,
-        rule_pack=run.pack.name,
-        era=run.era.id if run.era is not None else None,
-        decisions=tuple(decisions),
+        as_of=book.as_of, known_at=book.known_at, rule_pack=book.rule_pack, era=book.era, decisions=tuple(decisions)
     )
 
 
-def _pathway(run: Run, rows: Rows, i: int) -> Pathway:
+def _pathway(book: Codebook, rows: Rows, i: int) -> Pathway:
     agreement = int(rows.agreement[i])
+    court_orders = int(rows.court_orders[i])
     return Pathway(
-        kind=PATHWAY_KINDS[int(rows.kind[i])],
-        destination=COUNTRIES[int(rows.destination[i])],
-        agreement=run.agreements[agreement].id if agreement >= 0 else None,
-        reasons=tuple(
-            _reason(run, code, int(rows.court_orders[i])) for code in _codes(int(rows.reasons[i]), REASON_CODES)
-        ),
-        warnings=tuple(_reason(run, code, 0) for code in _codes(int(rows.warnings[i]), WARNING_CODES)),
+        kind=book.pathway_kinds[int(rows.kind[i])],
+        destination=book.countries[int(rows.destination[i])],
+        agreement=book.agreements[agreement] if agreement >= 0 else None,
+        reasons=tuple(_reason(book, code, court_orders) for code in _codes(int(rows.reasons[i]), book.reason_bits)),
+        warnings=tuple(_reason(book, code, 0) for code in _codes(int(rows.warnings[i]), book.warning_bits)),
     )
 
 
@@ -59,41 +127,57 @@ def _codes(mask: int, vocabulary: Sequence[str]) -> list[str]:
     return [code for bit, code in enumerate(vocabulary) if mask >> bit & 1]
 
 
-def _reason(run: Run, code: str, court_orders: int) -> Reason:
+def _reason(book: Codebook, code: str, court_orders: int) -> Reason:
     if code == "court_order":
-        covering = [o for j, o in enumerate(run.court_orders) if court_orders >> j & 1]
-        detail = "; ".join(
-            f"court order {o.id} ({o.effect}) binding from {o.binding_from.isoformat()}" for o in covering
-        )
+        detail = "; ".join(_codes(court_orders, book.court_order_details))
     else:
         detail = f"fails: {_ASKS[code]}"
-    return Reason(code, detail, run.pack.source_for(code, run.era))
+    return Reason(code, detail, book.sources[code])
 
 
-def decisions_table(run: Run, rows: Rows) -> pa.Table:
-    """One row per pathway; codes as dictionary strings, reasons and warnings as bit masks whose bit
-    meanings (and the run's instants, pack and era) are in the schema metadata."""
-    agreement_ids = [a.id for a in run.agreements]
-    agreement = pa.DictionaryArray.from_arrays(
-        pa.array(rows.agreement, mask=rows.agreement < 0), pa.array(agreement_ids or [""], pa.string())
+def decisions_table(
+    book: Codebook, rows: Rows, ids: pa.Array | None = None, person_rows: Sequence[int] | None = None
+) -> pa.Table:
+    """One row per pathway, every column fixed-width (zero-copy from the rows); the codes' meanings are
+    the codebook, in the schema metadata. `ids` (the caseload's, by row) adds the `person` id column;
+    `person_rows` records which persons were asked for, in order (None: everyone known at known_at)."""
+    columns = [
+        pa.array(rows.person),
+        pa.array(rows.kind),
+        pa.array(rows.destination.view(np.uint16)),  # country codes are never negative
+        pa.array(rows.agreement),
+        pa.array(rows.reasons),
+        pa.array(rows.warnings),
+        pa.array(rows.court_orders),
+    ]
+    schema = DECISION_SCHEMA
+    if ids is not None:
+        columns.insert(1, ids.take(pa.array(rows.person)))
+        schema = schema.insert(1, PERSON_FIELD)
+    metadata = {**book.to_json(), "person_rows": None if person_rows is None else list(person_rows)}
+    return pa.Table.from_arrays(columns, schema=schema.with_metadata({METADATA_KEY: json.dumps(metadata)}))
+
+
+def read_table(table: pa.Table) -> tuple[Codebook, Rows, list[int] | None]:
+    """A decisions table's codebook, coded rows (each pathway's group derived from its agreement and
+    kind) and the persons asked for (None: everyone known at known_at)."""
+    raw = json.loads(table.schema.metadata[METADATA_KEY])
+    book = Codebook.from_json(raw)
+
+    def column(name: str) -> np.ndarray[Any, Any]:
+        return np.asarray(table.column(name).to_numpy())
+
+    kind = column("pathway").astype(np.int8)
+    agreement = column("agreement").astype(np.int16)
+    designated = (kind != book.pathway_kinds.index("repatriation")).astype(np.int16)
+    rows = Rows(
+        person=column("person_row").astype(np.int32),
+        group=np.where(agreement >= 0, agreement + 2, designated).astype(np.int16),
+        kind=kind,
+        destination=column("destination").astype(np.int16),
+        agreement=agreement,
+        reasons=column("reasons").astype(np.uint32),
+        warnings=column("warnings").astype(np.uint8),
+        court_orders=column("court_orders").astype(np.uint64),
     )
-    columns = {
-        "person": pa.array(rows.person),
-        "kind": pa.DictionaryArray.from_arrays(pa.array(rows.kind), pa.array(PATHWAY_KINDS)),
-        "destination": pa.DictionaryArray.from_arrays(pa.array(rows.destination), pa.array(COUNTRIES)),
-        "agreement": agreement,
-        "status": pa.DictionaryArray.from_arrays(pa.array((rows.reasons != 0).astype(np.int8)), pa.array(STATUSES)),
-        "reasons": pa.array(rows.reasons),
-        "warnings": pa.array(rows.warnings),
-        "court_orders": pa.array(rows.court_orders),
-    }
-    metadata = {
-        "accord.as_of": run.as_of.isoformat(),
-        "accord.known_at": run.known_at.isoformat(),
-        "accord.rule_pack": run.pack.name,
-        "accord.era": run.era.id if run.era is not None else "",
-        "accord.reason_bits": json.dumps(list(REASON_CODES)),
-        "accord.warning_bits": json.dumps(list(WARNING_CODES)),
-        "accord.court_order_bits": json.dumps([o.id for o in run.court_orders]),
-    }
-    return pa.table(columns).replace_schema_metadata(metadata)
+    return book, rows, raw["person_rows"]

@@ -139,7 +139,6 @@ def people_of(caseload: Caseload, consume: bool = False) -> People:
     nationalities, nationality = _lists(persons.column("nationalities"), COUNTRY_CODE)
     languages, language = _lists(persons.column("languages"), LANGUAGE_CODE)
     district = _dictionary(persons.column("district"))
-    verified = pc.fill_null(persons.column("identity_verified"), False)
     return People(
         count=count,
         ids=_combined(persons.column("id")),
@@ -150,7 +149,7 @@ def people_of(caseload: Caseload, consume: bool = False) -> People:
         accompanied=_bools(persons.column("accompanied")),
         district=district[0],
         districts=district[1],
-        verified=_bools(verified),
+        verified=_bools(persons.column("identity_verified")),
         nationalities=nationalities,
         nationality=nationality,
         nationality_first=first_occurrence(nationalities.owner, nationality),
@@ -204,51 +203,82 @@ def _combined(data: pa.ChunkedArray | pa.Array) -> pa.Array:
     return data
 
 
+def _chunks(data: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
+    return data.chunks if isinstance(data, pa.ChunkedArray) else [data]
+
+
+def _numpy(data: pa.ChunkedArray | pa.Array, dtype: type[np.generic], missing: int | bool = 0) -> NDArray[Any]:
+    """A column as one NumPy array, nulls as `missing`: each chunk is copied once, straight into the
+    result (no combined Arrow array, no filled copy for a chunk without nulls)."""
+    out = np.empty(len(data), dtype=dtype)
+    at = 0
+    for chunk in _chunks(data):
+        if chunk.null_count:
+            chunk = pc.fill_null(chunk, missing)
+        out[at : at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+        at += len(chunk)
+    return out
+
+
 def micros(data: pa.ChunkedArray | pa.Array, missing: int) -> NDArray[np.int64]:
     """Timestamps as int64 µs since the epoch, nulls as `missing`."""
-    as_int = pc.fill_null(pc.cast(data, TIMESTAMP).cast(pa.int64()), missing)
-    return np.asarray(_combined(as_int).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return _numpy(pc.cast(data, TIMESTAMP).cast(pa.int64()), np.int64, missing)
 
 
 def _days(data: pa.ChunkedArray) -> NDArray[np.int32]:
-    as_int = pc.fill_null(data.cast(pa.int32()), UNKNOWN_BIRTH)
-    return np.asarray(_combined(as_int).to_numpy(zero_copy_only=False), dtype=np.int32)
+    return _numpy(data.cast(pa.int32()), np.int32, UNKNOWN_BIRTH)
 
 
 def _bools(data: pa.ChunkedArray | pa.Array) -> NDArray[np.bool_]:
-    return np.asarray(_combined(data).to_numpy(zero_copy_only=False), dtype=np.bool_)
+    """Booleans, null as false."""
+    return _numpy(data, np.bool_, False)
 
 
 def _ints(data: pa.ChunkedArray, dtype: type[np.integer[Any]]) -> NDArray[Any]:
-    return np.asarray(_combined(data).to_numpy(zero_copy_only=False), dtype=dtype)
+    return _numpy(data, dtype)
 
 
 def _codes(data: pa.ChunkedArray | pa.Array, lookup: Mapping[str, int]) -> NDArray[np.int32]:
-    """Codes of string values through a fixed vocabulary (-1 for null), one dictionary lookup per
-    distinct value rather than per row."""
-    array = _combined(data)
+    """Codes of string values through a fixed vocabulary (-1 for null). A dictionary column (how the
+    reader asks Parquet for codes) costs one lookup per distinct value and a gather per row; plain
+    strings are dictionary-encoded first (a hash per row)."""
+    parts = [_chunk_codes(chunk, lookup) for chunk in _chunks(data)]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+
+def _chunk_codes(array: pa.Array, lookup: Mapping[str, int]) -> NDArray[np.int32]:
     if not pa.types.is_dictionary(array.type):
         array = array.dictionary_encode()
     remap = np.array([lookup[str(v)] for v in array.dictionary.to_pylist()] + [-1], dtype=np.int32)
-    indices = pc.fill_null(array.indices.cast(pa.int32()), len(remap) - 1)
-    return remap[np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int32)]
+    indices = array.indices
+    if indices.null_count:
+        indices = pc.fill_null(indices.cast(pa.int32()), len(remap) - 1)
+    codes: NDArray[np.int32] = remap[indices.to_numpy(zero_copy_only=False)]
+    return codes
 
 
 def _dictionary(data: pa.ChunkedArray) -> tuple[NDArray[np.int32], tuple[str, ...]]:
     """Codes into the column's own vocabulary (districts are free text), -1 for null."""
-    array = _combined(data)
-    if not pa.types.is_dictionary(array.type):
-        array = array.dictionary_encode()
-    values = tuple(str(v) for v in array.dictionary.to_pylist())
-    return _codes(array, _index(values)), values
+    values: dict[str, int] = {}
+    for chunk in _chunks(data):
+        names = chunk.dictionary if pa.types.is_dictionary(chunk.type) else pc.unique(chunk.drop_null())
+        for name in names.to_pylist():
+            values.setdefault(str(name), len(values))
+    return _codes(data, values), tuple(values)
 
 
 def _lists(data: pa.ChunkedArray, lookup: Mapping[str, int]) -> tuple[Ragged, NDArray[np.int16]]:
-    array = _combined(data)
-    offsets = np.asarray(array.offsets.to_numpy(), dtype=np.int64)
-    offsets = offsets - offsets[0]
-    values = array.flatten()
-    return Ragged.from_offsets(offsets), _codes(values, lookup).astype(np.int16)
+    """A list<code> column as runs of int16 codes, converted chunk by chunk (each chunk's codes through
+    its own dictionary) so that no combined copy of the lists is ever made."""
+    offsets = [np.zeros(1, dtype=np.int64)]
+    codes = []
+    for chunk in _chunks(data):
+        ends = chunk.offsets.to_numpy().astype(np.int64)
+        offsets.append(ends[1:] - ends[0] + offsets[-1][-1])
+        codes.append(_codes(chunk.flatten(), lookup).astype(np.int16))
+    return Ragged.from_offsets(np.concatenate(offsets)), np.concatenate(codes) if codes else np.zeros(0, np.int16)
 
 
 # --- Arrow -> domain persons -------------------------------------------------------------------------
