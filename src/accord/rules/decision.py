@@ -83,6 +83,18 @@ class DecisionSet:
         }
 
 
+def with_warning(person: PersonDecision, warning: Reason) -> PersonDecision:
+    """The same decision with `warning` on every pathway (once): warnings never change a status."""
+    return PersonDecision(
+        person.person,
+        tuple(
+            p if any(w.code == warning.code for w in p.warnings)
+            else Pathway(p.kind, p.destination, p.agreement, p.reasons, (*p.warnings, warning))
+            for p in person.pathways
+        ),
+    )
+
+
 def decision_id(decided: DecisionSet, person: PersonDecision, inputs_hash: str) -> str:
     """A content address for one person's decision: SHA-256 over the decision JSON with the instants,
     the pack, the era and the hash of the inputs. The same inputs give the same id on any node, and an

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert
 
@@ -34,7 +34,7 @@ from accord.movements.manifest import (
     StrikeReason,
 )
 from accord.movements.planner import Candidate, LeftOff, Option, Plan, plan, priority_of
-from accord.rules.decision import DecisionSet, Reason
+from accord.rules.decision import DecisionSet, Reason, with_warning
 from accord.rules.inputs import inputs_hash
 from accord.rules.interpreter import trace_person
 from accord.rules.knowledge import as_known_at
@@ -46,6 +46,10 @@ from accord.store.tables_decisions import record_decisions
 from accord.store.tables_movements import movement_incidents, movement_return_proposals
 
 UNLIMITED = 10**9
+
+# RULES.md §2: a decision made for a planned departure more than 24 hours away carries the
+# `recheck_before_boarding` warning (only movements emit it).
+RECHECK_HORIZON = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -110,13 +114,16 @@ class Context:
         if not known:
             return {}
         era = self.pack.era_at(as_of)
-        result = DecisionSet(
-            as_of,
-            self.known_at,
-            self.pack.name,
-            era.id if era else None,
-            tuple(trace_person(self.world, person, as_of, self.pack).decision() for person in known),
-        )
+        decisions = tuple(trace_person(self.world, person, as_of, self.pack).decision() for person in known)
+        if as_of - decided_at > RECHECK_HORIZON:
+            warning = Reason(
+                "recheck_before_boarding",
+                f"decided at {decided_at.isoformat()} for a departure at {as_of.isoformat()}, more than "
+                f"{RECHECK_HORIZON} ahead: the facts may change, so it is decided again at lock and boarding",
+                self.pack.source_for("recheck_before_boarding"),
+            )
+            decisions = tuple(with_warning(d, warning) for d in decisions)
+        result = DecisionSet(as_of, self.known_at, self.pack.name, era.id if era else None, decisions)
         ids: dict[str, str] = {}
         if record:
             digest = inputs_hash(self.world, self.pack, as_of, self.known_at)
@@ -160,6 +167,7 @@ class Placement:
 @dataclass(frozen=True)
 class PlanReport:
     known_at: datetime
+    earliest_departure: datetime | None
     plan: Plan
     placements: tuple[Placement, ...]
     not_allowed: tuple[LeftOff, ...]  # people with no allowed pathway on any of the flights
@@ -168,6 +176,11 @@ class PlanReport:
     @property
     def left_off(self) -> tuple[LeftOff, ...]:
         return (*self.plan.left_off, *self.not_allowed)
+
+    @property
+    def recheck_before_boarding(self) -> bool:
+        """Planned more than 24 h ahead: every decision carries the `recheck_before_boarding` warning."""
+        return self.earliest_departure is not None and self.earliest_departure - self.known_at > RECHECK_HORIZON
 
 
 def plan_flights(
@@ -203,7 +216,8 @@ def plan_flights(
     not_allowed = tuple(
         LeftOff(p, "not_allowed", "; ".join(reasons)) for p, reasons in sorted(blocked.items()) if not options.get(p)
     )
-    return PlanReport(known_at, result, placements, not_allowed, places)
+    earliest = min((f.scheduled_departure for f in flights.values()), default=None)
+    return PlanReport(known_at, earliest, result, placements, not_allowed, places)
 
 
 def _classify(flight: Flight, decided: Decided, options: list[tuple[Option, int]], blocked: list[str]) -> None:

@@ -22,38 +22,32 @@ Codes = NDArray[np.integer[Any]]
 
 @dataclass(frozen=True, slots=True)
 class Ragged:
-    """Rows grouped by owner: owner i holds rows `offsets[i]:offsets[i+1]`; `owner[r]` is row r's owner."""
+    """Rows grouped by owner, sorted by it: `owner[r]` is row r's owner, one of `count` owners. `offsets`
+    (owner i holds rows `offsets[i]:offsets[i+1]`) is kept when the rows came with it (Arrow list
+    offsets); fact rows keep none, since only chunk bounds are ever asked of them, and a binary search
+    finds those without a dense per-person array per kind of fact."""
 
-    offsets: I64
     owner: I32
-
-    @classmethod
-    def from_owners(cls, owner: I32, count: int) -> Ragged:
-        """From the (sorted) owner of each row."""
-        offsets = np.zeros(count + 1, dtype=np.int64)
-        np.cumsum(np.bincount(owner, minlength=count), out=offsets[1:])
-        return cls(offsets, owner)
+    count: int
+    offsets: I64 | None = None
 
     @classmethod
     def from_offsets(cls, offsets: I64) -> Ragged:
         counts = np.diff(offsets)
-        return cls(offsets, np.repeat(np.arange(len(counts), dtype=np.int32), counts))
+        return cls(np.repeat(np.arange(len(counts), dtype=np.int32), counts), len(counts), offsets)
 
-    @property
-    def count(self) -> int:
-        return len(self.offsets) - 1
-
-    def any(self, hits: Bool) -> Bool:
-        """Per owner: whether any of its rows is a hit. A scatter of the hits' owners: its cost follows the
-        number of rows, not of owners, and most kinds of fact are sparse."""
-        found = np.zeros(self.count, dtype=np.bool_)
-        found[self.owner[hits]] = True
-        return found
+    def bounds(self, lo: int, hi: int) -> tuple[int, int]:
+        """The rows of owners lo..hi-1."""
+        if self.offsets is not None:
+            return int(self.offsets[lo]), int(self.offsets[hi])
+        first, last = np.searchsorted(self.owner, [lo, hi])
+        return int(first), int(last)
 
     def slice(self, lo: int, hi: int) -> tuple[Ragged, int, int]:
         """Owners lo..hi-1 rebased to 0, and the row range they hold."""
-        first, last = int(self.offsets[lo]), int(self.offsets[hi])
-        return Ragged(self.offsets[lo : hi + 1] - first, self.owner[first:last] - np.int32(lo)), first, last
+        first, last = self.bounds(lo, hi)
+        offsets = None if self.offsets is None else self.offsets[lo : hi + 1] - first
+        return Ragged(self.owner[first:last] - np.int32(lo), hi - lo, offsets), first, last
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,19 +59,19 @@ class CodeSets:
     words: U64  # (ceil(slots / 64), owners)
 
     @classmethod
-    def build(cls, rows: Ragged, codes: Codes, universe: int, keep: Bool | None = None) -> CodeSets:
-        """The sets of `codes` per owner of `rows`, counting only rows where `keep` holds."""
-        kept = codes if keep is None else codes[keep]
-        present = np.unique(kept)
+    def build(cls, rows: Ragged, codes: Codes, universe: int) -> CodeSets:
+        """The sets of `codes` per owner of `rows` (rows with offsets)."""
+        present = np.flatnonzero(np.bincount(codes, minlength=universe))  # codes are small: no hashing
         slot = np.full(universe, -1, dtype=np.int32)
         slot[present] = np.arange(len(present), dtype=np.int32)
         words = np.zeros((max(1, -(-len(present) // 64)), rows.count), dtype=np.uint64)
-        row_slot = slot[codes]
+        row_slot = slot[codes].astype(np.uint64)
+        if len(words) == 1:  # nearly every caseload: fewer than 64 distinct codes, one word, no masking
+            words[0] = _or_per_owner(rows, np.left_shift(np.uint64(1), row_slot))
+            return cls(slot, words)
         for w in range(len(words)):
-            in_word = (row_slot >= 64 * w) & (row_slot < 64 * (w + 1))
-            if keep is not None:
-                in_word &= keep
-            bits = np.where(in_word, np.left_shift(np.uint64(1), (row_slot % 64).astype(np.uint64)), np.uint64(0))
+            in_word = (row_slot >> np.uint64(6)) == np.uint64(w)
+            bits = np.where(in_word, np.left_shift(np.uint64(1), row_slot & np.uint64(63)), np.uint64(0))
             words[w] = _or_per_owner(rows, bits)
         return cls(slot, words)
 
@@ -137,6 +131,7 @@ def first_occurrence(owner: I32, codes: Codes) -> Bool:
 
 def _or_per_owner(rows: Ragged, bits: U64) -> U64:
     """Bitwise OR of each owner's rows (0 for an owner without rows)."""
+    assert rows.offsets is not None
     if rows.count == 0:
         return np.zeros(0, dtype=np.uint64)
     # A trailing zero lets an owner without rows at the very end start at len(bits).

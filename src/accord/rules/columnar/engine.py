@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from accord.domain.orders import PATHWAY_KINDS
 from accord.rules.codes import REASON_CODES, WARNING_CODES
-from accord.rules.columnar.arrays import I32, Bool, People, Ragged, first_occurrence
+from accord.rules.columnar.arrays import I32, Bool, People, first_occurrence
 from accord.rules.columnar.compile import CompiledAgreement, CompiledOrder, Run, hours
 from accord.rules.columnar.layout import FEAR_OUTCOMES, ORDER_BASES, PENDING_KINDS, STATUSES
 from accord.rules.columnar.lookup import FeatureCode, agreement_table
@@ -330,19 +330,18 @@ class _Chunk:
         warnings[self.stay] = 0
         return warnings
 
-    def _designated_entries(self) -> tuple[Ragged, NDArray[np.int16], Bool, Bool]:
-        """Countries designated in known orders, per person: the entries, their codes, which entries are
+    def _designated_entries(self) -> tuple[I32, NDArray[np.int16], Bool, Bool]:
+        """Countries designated in known orders, per person: the entries' owners, their codes, which are
         candidate `designated` pathways (not a nationality, first of their person), and which belong to
         an order past its final date."""
         orders = self.people.facts["orders"]
         runs, codes = orders.nested["designated"]
         order_row = runs.owner
         owner = orders.rows.owner[order_row]
-        per_person = Ragged(runs.offsets[orders.rows.offsets], owner)
         candidate = self.order_known[order_row] & ~self.people.nationality_sets.contains(owner, codes)
         chosen = np.flatnonzero(candidate)
         candidate[chosen[~first_occurrence(owner[chosen], codes[chosen])]] = False
-        return per_person, codes, candidate, self.final_by_date[order_row]
+        return owner, codes, candidate, self.final_by_date[order_row]
 
     def _home_available(self) -> Bool:
         """Some nationality or country designated in a final order is still available (RULES.md §2)."""
@@ -351,10 +350,10 @@ class _Chunk:
         usable = (nat != run.sending) & ~run.unavailable[nat]
         usable &= ~self.protections.pairs(nat_owner, nat)
         available = _mark(people.count, nat_owner[usable])
-        entries, codes, _, in_final = self.designated
+        owner, codes, _, in_final = self.designated
         usable = in_final & (codes != run.sending) & ~run.unavailable[codes]
-        usable &= ~self.protections.pairs(entries.owner, codes)
-        available[entries.owner[usable]] = True
+        usable &= ~self.protections.pairs(owner, codes)
+        available[owner[usable]] = True
         return available
 
     def _convicted(self) -> Bool:
@@ -413,9 +412,9 @@ class _Chunk:
         return self._return_block(owner[chosen], nat[chosen], REPATRIATION, 0)
 
     def _designated(self) -> Block:
-        entries, codes, candidate, _ = self.designated
-        chosen = candidate & self.known[entries.owner]
-        return self._return_block(entries.owner[chosen], codes[chosen], DESIGNATED, 1)
+        owner, codes, candidate, _ = self.designated
+        chosen = candidate & self.known[owner]
+        return self._return_block(owner[chosen], codes[chosen], DESIGNATED, 1)
 
     def _return_block(self, owner: I32, destination: I16, kind: int, group: int) -> Block:
         """Repatriation or designated pathways: universal gates and country_not_accepting."""
@@ -479,8 +478,8 @@ class _Chunk:
     def _present(self, receiving: int, national: Bool) -> Bool | None:
         """Who has the agreement's pathway: known people, but not those for whom the receiving state is
         designated and not a nationality (their designated pathway covers it). None: everyone."""
-        entries, codes, candidate, _ = self.designated
-        covered = entries.owner[candidate & (codes == receiving)]
+        owner, codes, candidate, _ = self.designated
+        covered = owner[candidate & (codes == receiving)]
         covered = covered[~national[covered]]
         if self.all_known and len(covered) == 0:
             return None

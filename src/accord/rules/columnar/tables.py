@@ -144,8 +144,8 @@ def people_of(caseload: Caseload, consume: bool = False) -> People:
         ids=_combined(persons.column("id")),
         recorded_at=micros(persons.column("recorded_at"), np.iinfo(np.int64).min),
         birth_days=_days(persons.column("birth_date")),
-        sex=_codes(persons.column("sex"), _index(SEXES)).astype(np.int8),
-        status=_codes(persons.column("status"), _index(STATUSES)).astype(np.int8),
+        sex=_codes(persons.column("sex"), _index(SEXES), np.int8),
+        status=_codes(persons.column("status"), _index(STATUSES), np.int8),
         accompanied=_bools(persons.column("accompanied")),
         district=district[0],
         districts=district[1],
@@ -183,14 +183,14 @@ def _facts(table: pa.Table, kind: str, count: int) -> Facts:
         elif column.kind is Kind.BOOL:
             columns[column.name] = _bools(data)
         elif column.kind is Kind.ENUM:
-            columns[column.name] = _codes(data, _index(column.values)).astype(np.int8)
+            columns[column.name] = _codes(data, _index(column.values), np.int8)
         elif column.kind is Kind.COUNTRY:
-            columns[column.name] = _codes(data, COUNTRY_CODE).astype(np.int16)
+            columns[column.name] = _codes(data, COUNTRY_CODE, np.int16)
         elif column.kind is Kind.LANGUAGE:
-            columns[column.name] = _codes(data, LANGUAGE_CODE).astype(np.int16)
+            columns[column.name] = _codes(data, LANGUAGE_CODE, np.int16)
         elif column.kind is Kind.COUNTRIES:
             nested[column.name] = _lists(data, COUNTRY_CODE)
-    return Facts(Ragged.from_owners(owner, count), columns, nested)
+    return Facts(Ragged(owner, count), columns, nested)
 
 
 def _index(values: Sequence[str]) -> dict[str, int]:
@@ -238,24 +238,26 @@ def _ints(data: pa.ChunkedArray, dtype: type[np.integer[Any]]) -> NDArray[Any]:
     return _numpy(data, dtype)
 
 
-def _codes(data: pa.ChunkedArray | pa.Array, lookup: Mapping[str, int]) -> NDArray[np.int32]:
+def _codes(
+    data: pa.ChunkedArray | pa.Array, lookup: Mapping[str, int], dtype: type[np.signedinteger[Any]] = np.int32
+) -> NDArray[Any]:
     """Codes of string values through a fixed vocabulary (-1 for null). A dictionary column (how the
     reader asks Parquet for codes) costs one lookup per distinct value and a gather per row; plain
     strings are dictionary-encoded first (a hash per row)."""
-    parts = [_chunk_codes(chunk, lookup) for chunk in _chunks(data)]
+    parts = [_chunk_codes(chunk, lookup, dtype) for chunk in _chunks(data)]
     if len(parts) == 1:
         return parts[0]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
-def _chunk_codes(array: pa.Array, lookup: Mapping[str, int]) -> NDArray[np.int32]:
+def _chunk_codes(array: pa.Array, lookup: Mapping[str, int], dtype: type[np.signedinteger[Any]]) -> NDArray[Any]:
     if not pa.types.is_dictionary(array.type):
         array = array.dictionary_encode()
-    remap = np.array([lookup[str(v)] for v in array.dictionary.to_pylist()] + [-1], dtype=np.int32)
+    remap = np.array([lookup[str(v)] for v in array.dictionary.to_pylist()] + [-1], dtype=dtype)
     indices = array.indices
     if indices.null_count:
         indices = pc.fill_null(indices.cast(pa.int32()), len(remap) - 1)
-    codes: NDArray[np.int32] = remap[indices.to_numpy(zero_copy_only=False)]
+    codes: NDArray[Any] = remap[indices.to_numpy(zero_copy_only=False)]
     return codes
 
 
@@ -277,7 +279,7 @@ def _lists(data: pa.ChunkedArray, lookup: Mapping[str, int]) -> tuple[Ragged, ND
     for chunk in _chunks(data):
         ends = chunk.offsets.to_numpy().astype(np.int64)
         offsets.append(ends[1:] - ends[0] + offsets[-1][-1])
-        codes.append(_codes(chunk.flatten(), lookup).astype(np.int16))
+        codes.append(_codes(chunk.flatten(), lookup, np.int16))
     return Ragged.from_offsets(np.concatenate(offsets)), np.concatenate(codes) if codes else np.zeros(0, np.int16)
 
 
