@@ -20,8 +20,8 @@ from accord.domain.people import LegalStatus
 from accord.domain.time import Instant, add_calendar_days, start_of_day
 from accord.domain.world import World
 from accord.rules.codes import ERA_CODES, REASON_CODES, WARNING_CODES
-from accord.world.loader import WorldInvalid, pydantic_errors
-from accord.world.yamlsource import LocatedError, Path, SourceMap, YamlSyntaxError, dotted, load_yaml
+from accord.world.loader import WorldInvalid, load_located, pydantic_errors, read_text
+from accord.world.yamlsource import LocatedError, Path, SourceMap, dotted
 
 PACK_DIR = FsPath(__file__).parent / "packs"
 
@@ -168,15 +168,7 @@ def pack_problems(pack: Pack) -> Iterator[tuple[Path, str]]:
 
 
 def load_pack_text(text: str, file: str) -> Pack:
-    try:
-        raw, source, errors = load_yaml(text, file)
-    except YamlSyntaxError as exc:
-        raise PackInvalid([exc.error]) from exc
-    pack, more = _validate(raw, source)
-    errors = sorted([*errors, *more], key=lambda e: (e.line, e.path))
-    if errors or pack is None:
-        raise PackInvalid(errors)
-    return pack
+    return load_located(text, file, _validate, PackInvalid)
 
 
 def _validate(raw: Any, source: SourceMap) -> tuple[Pack | None, list[LocatedError]]:
@@ -192,11 +184,10 @@ def _validate(raw: Any, source: SourceMap) -> tuple[Pack | None, list[LocatedErr
 
 
 def load_pack_file(path: str | FsPath) -> Pack:
-    fs = FsPath(path)
     try:
-        text = fs.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PackInvalid([LocatedError(str(path), 1, "(file)", f"cannot read: {exc.strerror}")]) from exc
+        text = read_text(path)
+    except WorldInvalid as exc:
+        raise PackInvalid(exc.errors) from exc
     return load_pack_text(text, str(path))
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -15,6 +15,9 @@ from accord.domain.custody import CustodyRecord
 from accord.domain.orders import CourtOrder
 from accord.world.document import WorldDocument
 from accord.world.yamlsource import LocatedError, Path, SourceMap, YamlSyntaxError, dotted, load_yaml
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -27,27 +30,52 @@ class WorldInvalid(Exception):
         self.errors = errors
 
 
-def load_world_text(text: str, file: str) -> WorldDocument:
+def load_located(
+    text: str,
+    file: str,
+    validate: Callable[[Any, SourceMap], tuple[T | None, list[LocatedError]]],
+    invalid: type[WorldInvalid] = WorldInvalid,
+) -> T:
+    """Parse one YAML document and validate it; every error (syntax, duplicate keys, validation) is
+    located in the file and raised together as `invalid`. World files, packs, flight files and court-order
+    files all load this way."""
     try:
         raw, source, errors = load_yaml(text, file)
     except YamlSyntaxError as exc:
-        raise WorldInvalid([exc.error]) from exc
-    document, more = validate_document(raw, source)
+        raise invalid([exc.error]) from exc
+    value, more = validate(raw, source)
     errors = sorted([*errors, *more], key=lambda e: (e.line, e.path))
-    if errors or document is None:
-        raise WorldInvalid(errors)
-    return document
+    if errors or value is None:
+        raise invalid(errors)
+    return value
 
 
-def load_world_file(path: str | FsPath) -> WorldDocument:
-    fs = FsPath(path)
+def read_text(path: str | FsPath) -> str:
+    """A file's text; an unreadable or non-UTF-8 file is a located error, not a traceback."""
     try:
-        text = fs.read_text(encoding="utf-8")
+        return FsPath(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise WorldInvalid([LocatedError(str(path), 1, "(file)", f"cannot read: {exc.strerror}")]) from exc
     except UnicodeDecodeError as exc:
         raise WorldInvalid([LocatedError(str(path), 1, "(file)", f"not UTF-8 text: {exc.reason}")]) from exc
-    return load_world_text(text, str(path))
+
+
+def load_world_text(text: str, file: str) -> WorldDocument:
+    return load_located(text, file, validate_document)
+
+
+def load_world_file(path: str | FsPath) -> WorldDocument:
+    return load_world_text(read_text(path), str(path))
+
+
+def validated(model: type[M]) -> Callable[[Any, SourceMap], tuple[M | None, list[LocatedError]]]:
+    """A validator for `load_located` that checks the document against one model."""
+
+    def validate(raw: Any, source: SourceMap) -> tuple[M | None, list[LocatedError]]:
+        errors = model_errors(model, raw, source)
+        return (None if errors else model.model_validate(raw)), errors
+
+    return validate
 
 
 def validate_document(raw: Any, source: SourceMap) -> tuple[WorldDocument | None, list[LocatedError]]:
