@@ -13,6 +13,7 @@ from accord.billing.inputs import CustodyPeriod
 from accord.billing.ledger_source import periods_from_ledger
 from accord.billing.preview import find_agreement
 from accord.domain import World
+from accord.ledger.keys import Keyring
 from accord.ledger.repository import LedgerMissing, ledger_ids
 from accord.ledger.service import Ledger, custody_periods, open_ledger
 
@@ -35,13 +36,16 @@ def ledger_periods(conn: Connection, ledger: Ledger, world: World, agreement_id:
     return periods
 
 
-def billing_periods(conn: Connection, world: World, agreement_id: str) -> tuple[CustodyPeriod, ...] | None:
+def billing_periods(
+    conn: Connection, world: World, agreement_id: str, keyring: Keyring | None = None
+) -> tuple[CustodyPeriod, ...] | None:
     """The ledger's periods when this database keeps a ledger that holds any for the agreement; None
-    means "bill from the world's custody records"."""
+    means "bill from the world's custody records". The keyring (default: this node's, from the
+    environment) holds the secret that turns person ids into the ledger's commitments."""
     if not ledger_ids(conn):
         return None
     try:
-        ledger = open_ledger(conn)
+        ledger = open_ledger(conn, keyring)
     except LedgerMissing:
         return None
     periods = ledger_periods(conn, ledger, world, agreement_id)
