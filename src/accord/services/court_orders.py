@@ -17,9 +17,11 @@ flight, now for people already handed over.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -27,7 +29,14 @@ from sqlalchemy import Connection
 from accord.domain import CourtOrder, Person, World
 from accord.ledger.service import Ledger
 from accord.movements.flights import Flight, Serves
-from accord.movements.manifest import MovementError, PassengerEvent, PassengerStatus, StrikeReason
+from accord.movements.manifest import (
+    ManifestState,
+    MovementError,
+    PassengerEvent,
+    PassengerKind,
+    PassengerStatus,
+    StrikeReason,
+)
 from accord.rules import gates
 from accord.rules.decision import Pathway
 from accord.rules.interpreter import candidates
@@ -39,7 +48,7 @@ from accord.services.movements_world import Coverage, load_coverage, load_frame
 from accord.store.records import COURT_ORDERS, flatten
 from accord.store.writer import Writer
 
-_NOT_YET_FLOWN = frozenset({"draft", "locked", "boarding"})
+_NOT_YET_FLOWN = frozenset({ManifestState.DRAFT, ManifestState.LOCKED, ManifestState.BOARDING})
 # Where a person may be for a court order to reach them: on an open manifest, in flight, or handed over.
 _REACHABLE = (PassengerStatus.PLANNED, PassengerStatus.BOARDED, PassengerStatus.HELD, PassengerStatus.HANDED_OVER)
 
@@ -86,6 +95,26 @@ def record_court_order(
 ) -> list[Affected]:
     """Store the order (recorded at `step.recorded`) and apply it to everyone it now blocks. The ledger
     is needed only to take people off a plane still boarding (escort back to detention)."""
+    with _cycle_collection_paused():
+        return _record(conn, ledger, order, step, source)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Propagation over thousands of people allocates hundreds of thousands of objects that reference
+    counting frees; meanwhile the cyclic collector would walk the whole heap a few times (a third of the run
+    at 10,000 people), so it is paused for the run and resumed after."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _record(conn: Connection, ledger: Ledger | None, order: CourtOrder, step: Step, source: str) -> list[Affected]:
     stored = order if order.recorded_at is not None else order.model_copy(update={"recorded_at": step.recorded})
     Writer(conn, now=step.recorded, kind="court_order", source=source).write(flatten(COURT_ORDERS, [stored]))
     rows = repo.passengers(conn, _REACHABLE, repo.NOT_CANCELLED)
@@ -130,7 +159,7 @@ def _pathway(candidate: gates.Candidate) -> Pathway:
 def _next_step(row: repo.PassengerRow, flight: Flight, now: datetime) -> datetime:
     if row.status is PassengerStatus.HANDED_OVER:
         return now
-    if row.state.value in _NOT_YET_FLOWN:
+    if row.state in _NOT_YET_FLOWN:
         return max(now, flight.scheduled_departure)
     return max(now, flight.leg(row.leg).scheduled_arrival)
 
@@ -147,8 +176,9 @@ def _apply(
     events of every flight are appended together."""
     events: dict[str, list[repo.Event]] = defaultdict(list)
     affected = []
+    changes = _Changes(step)
     for row, detail in blocked:
-        action, event = _action(row, order, step, detail)
+        action, event = _action(row, order, changes, detail)
         if event is not None:
             events[row.flight_id].append(event)
         if row.status is PassengerStatus.BOARDED and action == "struck":
@@ -162,14 +192,32 @@ def _apply(
     return affected
 
 
-def _action(row: repo.PassengerRow, order: CourtOrder, step: Step, detail: str) -> tuple[str, PassengerEvent | None]:
+@dataclass
+class _Changes:
+    """The order's manifest events for one step. The first event of each kind is built (and validated) by
+    `Step.change`; the others are copies of it with their own person and words, valid as it is."""
+
+    step: Step
+    first: dict[PassengerKind, PassengerEvent] = field(default_factory=dict)
+
+    def change(self, kind: PassengerKind, person: str, why: str) -> PassengerEvent:
+        if kind in self.first:
+            return self.first[kind].model_copy(update={"person": person, "reason": why})
+        strike = StrikeReason.COURT_ORDER if kind == "strike" else None
+        self.first[kind] = self.step.change(kind, person, why, strike=strike)
+        return self.first[kind]
+
+
+def _action(
+    row: repo.PassengerRow, order: CourtOrder, changes: _Changes, detail: str
+) -> tuple[str, PassengerEvent | None]:
     why = f"court order {order.id}: {detail}"
     if row.status is PassengerStatus.HANDED_OVER:
         if order.effect == "require_return":
-            return "return_required", step.change("mark_return_required", row.person_id, why)
+            return "return_required", changes.change("mark_return_required", row.person_id, why)
         return "no_action", None
-    if row.state.value in _NOT_YET_FLOWN:
-        return "struck", step.change("strike", row.person_id, why, strike=StrikeReason.COURT_ORDER)
+    if row.state in _NOT_YET_FLOWN:
+        return "struck", changes.change("strike", row.person_id, why)
     if row.status is PassengerStatus.HELD:
         return "already_held", None
-    return "held", step.change("hold", row.person_id, why)
+    return "held", changes.change("hold", row.person_id, why)

@@ -68,8 +68,8 @@ def load_coverage(conn: Connection, known_at: datetime, people: Select[tuple[str
     """The court-order facts of the people `people` selects, as known at `known_at`. With `by_id` (an
     order in effect names persons) every person is their own group."""
     heads = {
-        r.id: (r.nationalities, r.district)
-        for r in conn.execute(
+        person_id: (nationalities, district)
+        for person_id, nationalities, district in conn.execute(
             select(t.persons.c.id, t.persons.c.nationalities, t.persons.c.district).where(
                 visible(t.persons, known_at), t.persons.c.id.in_(people)
             )
@@ -110,8 +110,8 @@ def _list_bodies(
         .where(visible(table, known_at), table.c.person_id.in_(people))
         .order_by(table.c.person_id, table.c.ordinal)
     )
-    for row in conn.execute(query):
-        found[row.person_id].append(row.body)
+    for person_id, body in conn.execute(query):
+        found[person_id].append(body)
     return found
 
 
