@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from numpy.typing import NDArray
 
 from accord.domain import World
 from accord.rules.columnar.compile import compile_run
-from accord.rules.columnar.engine import Block, Rows, decide_chunks, decide_people
+from accord.rules.columnar.engine import Block, Rows, decide_people, map_chunks
 from accord.rules.columnar.layout import ALWAYS, FACT_KINDS, UNREAD
 from accord.rules.columnar.output import Codebook, decision_set, decisions_table, read_table
 from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA, Caseload, caseload_of, people_of, persons_of
@@ -226,16 +228,18 @@ def run_bulk_decide(
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     known_at = known_at or as_of
     caseload = read_caseload(directory, engine_only=True)
-    world = read_world(directory, caseload.persons.column("id"))
-    pack = pack or pack_for_world(world)
-    people = people_of(caseload, consume=True)
+    with ThreadPoolExecutor(1) as pool:  # world.yaml is checked against the ids while the arrays are built
+        checked = pool.submit(read_world, directory, caseload.persons.column("id"))
+        people = people_of(caseload, consume=True)
+        world = checked.result()
     del caseload  # the Arrow tables: the engine reads only its arrays (and the ids, which `people` keeps)
+    pack = pack or pack_for_world(world)
     run = compile_run(world, pack, as_of, known_at)
     book = Codebook.of(run)
     known = people.recorded_at <= micros(known_at)
     if output is not None and fmt == "parquet" and person_ids is None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        pathways, allowed = stream_decisions(output, book, decide_chunks(run, people))
+        pathways, allowed = stream_decisions(output, map_chunks(run, people, partial(coded_chunk, book)))
         return BulkRun(int(np.count_nonzero(known)), pathways, allowed, pack.name, book.era, None, output)
     rows = decide_people(run, people).rows()
     wanted = _wanted(people.ids, people.recorded_at, micros(known_at), person_ids)
@@ -277,12 +281,12 @@ def decide_directory(
 
 
 def _wanted(
-    ids: pa.Array, recorded_at: NDArray[np.int64], known_us: int, person_ids: Sequence[str] | None
+    ids: pa.ChunkedArray, recorded_at: NDArray[np.int64], known_us: int, person_ids: Sequence[str] | None
 ) -> NDArray[np.int64] | None:
     if person_ids is None:
         return None
     unique = list(dict.fromkeys(person_ids))
-    rows = np.array(_rows_of(pa.chunked_array([ids]), unique), dtype=np.int64)
+    rows = np.array(_rows_of(ids, unique), dtype=np.int64)
     for pid, row in zip(unique, rows, strict=True):
         if recorded_at[row] > known_us:
             raise UnknownPerson(f"person {pid!r} was recorded after known_at")
@@ -294,11 +298,10 @@ def _only(rows: Rows, wanted: NDArray[np.int64]) -> Rows:
     return Rows(**{name: getattr(rows, name)[keep] for name in Rows.__dataclass_fields__})
 
 
-# Measured on 2 M people (docs/benchmarks-rules.md): Parquet encoding is the cost of writing the
-# decisions, so the columns are fixed-width integers written plain, without dictionary pages (the
-# integers barely repeat within a page anyway) and without page statistics.
-COMPRESSION = "none"
-WRITE_OPTIONS: dict[str, Any] = {"compression": COMPRESSION, "use_dictionary": False, "write_statistics": False}
+# Measured on 10 M people, 50 M rows (docs/adr/columnar-performance.md): plain fixed-width columns, no
+# dictionary pages (hashing every value), no page statistics; LZ4 writes as fast as no compression
+# (less to hand to the file system) and makes the file 5x smaller; snappy is as fast, a little larger.
+WRITE_OPTIONS: dict[str, Any] = {"compression": "lz4", "use_dictionary": False, "write_statistics": False}
 ROW_GROUP = 4 << 20
 
 
@@ -307,19 +310,24 @@ def _write_parquet(output: Path, table: pa.Table) -> None:
     pq.write_table(table, output, row_group_size=ROW_GROUP, **WRITE_OPTIONS)
 
 
-def stream_decisions(output: Path, book: Codebook, chunks: Iterator[list[Block]]) -> tuple[int, int]:
+def coded_chunk(book: Codebook, blocks: list[Block]) -> tuple[pa.Table, int]:
+    """One chunk's decisions as a coded table, and how many of its pathways are allowed."""
+    rows = Rows.of(blocks)
+    return decisions_table(book, rows), int(np.count_nonzero(rows.reasons == 0))
+
+
+def stream_decisions(output: Path, chunks: Iterator[tuple[pa.Table, int]]) -> tuple[int, int]:
     """Write the decisions Parquet chunk by chunk (one row group per chunk of people), so that memory
     holds a few chunks' decisions rather than the whole caseload's. Returns (pathways, allowed)."""
     pathways = allowed = 0
     writer: pq.ParquetWriter | None = None
     try:
-        for blocks in chunks:
-            table = decisions_table(book, Rows.concat([b.rows() for b in blocks]))
+        for table, allowed_in_chunk in chunks:
             if writer is None:
                 writer = pq.ParquetWriter(output, table.schema, **WRITE_OPTIONS)
             writer.write_table(table, row_group_size=ROW_GROUP)
             pathways += table.num_rows
-            allowed += sum(b.allowed() for b in blocks)
+            allowed += allowed_in_chunk
     finally:
         if writer is not None:
             writer.close()

@@ -1,5 +1,5 @@
 """A caseload as NumPy arrays: one array per person column, one run of rows per person for each kind of
-fact, and per-person sets of codes (nationalities, languages) held as bit masks."""
+fact, per-person sets of nationality codes held as bit masks, and per-person lists of language codes."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ class Ragged:
         """The rows of owners lo..hi-1."""
         if self.offsets is not None:
             return int(self.offsets[lo]), int(self.offsets[hi])
-        first, last = np.searchsorted(self.owner, [lo, hi])
+        # Keys of the owner's own dtype: other keys would make NumPy convert (copy) the whole array.
+        first, last = np.searchsorted(self.owner, np.array([lo, hi], dtype=self.owner.dtype))
         return int(first), int(last)
 
     def slice(self, lo: int, hi: int) -> tuple[Ragged, int, int]:
@@ -59,20 +60,20 @@ class CodeSets:
     words: U64  # (ceil(slots / 64), owners)
 
     @classmethod
-    def build(cls, rows: Ragged, codes: Codes, universe: int) -> CodeSets:
-        """The sets of `codes` per owner of `rows` (rows with offsets)."""
+    def build(cls, offsets: I64, codes: Codes, universe: int) -> CodeSets:
+        """The sets of `codes` per owner, owner i holding rows `offsets[i]:offsets[i+1]`."""
         present = np.flatnonzero(np.bincount(codes, minlength=universe))  # codes are small: no hashing
         slot = np.full(universe, -1, dtype=np.int32)
         slot[present] = np.arange(len(present), dtype=np.int32)
-        words = np.zeros((max(1, -(-len(present) // 64)), rows.count), dtype=np.uint64)
+        words = np.zeros((max(1, -(-len(present) // 64)), len(offsets) - 1), dtype=np.uint64)
         row_slot = slot[codes].astype(np.uint64)
         if len(words) == 1:  # nearly every caseload: fewer than 64 distinct codes, one word, no masking
-            words[0] = _or_per_owner(rows, np.left_shift(np.uint64(1), row_slot))
+            words[0] = _or_per_owner(offsets, np.left_shift(np.uint64(1), row_slot))
             return cls(slot, words)
         for w in range(len(words)):
             in_word = (row_slot >> np.uint64(6)) == np.uint64(w)
             bits = np.where(in_word, np.left_shift(np.uint64(1), row_slot & np.uint64(63)), np.uint64(0))
-            words[w] = _or_per_owner(rows, bits)
+            words[w] = _or_per_owner(offsets, bits)
         return cls(slot, words)
 
     def slice(self, lo: int, hi: int) -> CodeSets:
@@ -111,6 +112,30 @@ class CodeSets:
         return hit
 
 
+@dataclass(frozen=True, slots=True)
+class CodeLists:
+    """A short list of codes per owner (owner i: `codes[offsets[i]:offsets[i+1]]`), for a membership that
+    is only ever asked of a few owners (the language of a notice): nothing to build per owner, where
+    bit masks (`CodeSets`) would cost several passes over every row at load."""
+
+    offsets: I64
+    codes: I16
+
+    def slice(self, lo: int, hi: int) -> CodeLists:
+        first, last = int(self.offsets[lo]), int(self.offsets[hi])
+        return CodeLists(self.offsets[lo : hi + 1] - first, self.codes[first:last])
+
+    def contains(self, owners: NDArray[np.integer[Any]], codes: Codes) -> Bool:
+        """Whether each owner's list holds the paired code: one pass per position in the longest list."""
+        start = self.offsets[owners]
+        length = self.offsets[owners + 1] - start
+        found = np.zeros(len(owners), dtype=np.bool_)
+        for position in range(int(length.max(initial=0))):
+            at = np.flatnonzero(length > position)
+            found[at] |= self.codes[start[at] + position] == codes[at]
+        return found
+
+
 def first_occurrence(owner: I32, codes: Codes) -> Bool:
     """For rows sorted by owner: True where the (owner, code) pair has not appeared in an earlier row.
     Only owners with several rows can repeat, so only their rows are sorted."""
@@ -129,15 +154,15 @@ def first_occurrence(owner: I32, codes: Codes) -> Bool:
     return first
 
 
-def _or_per_owner(rows: Ragged, bits: U64) -> U64:
-    """Bitwise OR of each owner's rows (0 for an owner without rows)."""
-    assert rows.offsets is not None
-    if rows.count == 0:
+def _or_per_owner(offsets: I64, bits: U64) -> U64:
+    """Bitwise OR of each owner's rows, owner i holding rows `offsets[i]:offsets[i+1]` (0 for an owner
+    without rows)."""
+    if len(offsets) == 1:
         return np.zeros(0, dtype=np.uint64)
     # A trailing zero lets an owner without rows at the very end start at len(bits).
     padded = np.concatenate([bits, np.zeros(1, dtype=np.uint64)])
-    merged = np.bitwise_or.reduceat(padded, rows.offsets[:-1])
-    merged[rows.offsets[1:] == rows.offsets[:-1]] = 0
+    merged = np.bitwise_or.reduceat(padded, offsets[:-1])
+    merged[offsets[1:] == offsets[:-1]] = 0
     return merged
 
 
@@ -167,7 +192,7 @@ class People:
     """A caseload in arrays. Row i of every person array is the person at row i of persons.parquet."""
 
     count: int
-    ids: pa.Array  # string
+    ids: pa.ChunkedArray  # string, as read (combining the chunks would copy every id)
     recorded_at: I64
     birth_days: I32  # days since 1970-01-01; layout.UNKNOWN_BIRTH when unknown
     sex: I8  # index into layout.SEXES, -1 unknown
@@ -180,7 +205,7 @@ class People:
     nationality: I16  # country code of each nationality row
     nationality_first: Bool  # the row is the first of its person with its country (later ones repeat it)
     nationality_sets: CodeSets
-    language_sets: CodeSets
+    languages: CodeLists
     facts: Mapping[str, Facts]
 
     def slice(self, lo: int, hi: int) -> People:
@@ -201,6 +226,6 @@ class People:
             nationality=self.nationality[first:last],
             nationality_first=self.nationality_first[first:last],
             nationality_sets=self.nationality_sets.slice(lo, hi),
-            language_sets=self.language_sets.slice(lo, hi),
+            languages=self.languages.slice(lo, hi),
             facts={k: v.slice(lo, hi) for k, v in self.facts.items()},
         )

@@ -19,10 +19,10 @@ caller wants one flat table."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +36,7 @@ from accord.rules.columnar.compile import CompiledAgreement, CompiledOrder, Run,
 from accord.rules.columnar.layout import FEAR_OUTCOMES, ORDER_BASES, PENDING_KINDS, STATUSES
 from accord.rules.columnar.lookup import FeatureCode, agreement_table
 
+T = TypeVar("T")
 U32 = NDArray[np.uint32]
 U16 = NDArray[np.uint16]
 U8 = NDArray[np.uint8]
@@ -75,12 +76,32 @@ class Rows:
     court_orders: U64  # bit j: Run.court_orders[j] covers the pathway
 
     @classmethod
-    def concat(cls, parts: Sequence[Rows]) -> Rows:
-        fields = cls.__dataclass_fields__
-        return cls(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in fields})
+    def of(cls, blocks: Sequence[Block]) -> Rows:
+        """The blocks' pathways as one flat table: each block writes its own slice of columns allocated
+        once (no per-block arrays, no concatenation)."""
+        sizes = [len(b) for b in blocks]
+        total = sum(sizes)
+        rows = cls(**{name: np.empty(total, dtype=dtype) for name, dtype in _ROW_TYPES.items()})
+        at = 0
+        for block, size in zip(blocks, sizes, strict=True):
+            block.fill(rows, at, at + size)
+            at += size
+        return rows
 
     def __len__(self) -> int:
         return len(self.person)
+
+
+_ROW_TYPES = {
+    "person": np.int32,
+    "group": np.int16,
+    "kind": np.int8,
+    "destination": np.int16,
+    "agreement": np.int16,
+    "reasons": np.uint32,
+    "warnings": np.uint8,
+    "court_orders": np.uint64,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,31 +137,38 @@ class Block:
         allowed = self.reasons == 0
         return int(np.count_nonzero(allowed if self.present is None else allowed & self.present))
 
-    def rows(self) -> Rows:
-        """The block's pathways as flat columns."""
+    def fill(self, rows: Rows, lo: int, hi: int) -> None:
+        """Write the block's pathways into rows lo..hi-1 of `rows`."""
         pick = self.selection()
 
-        def take(values: NDArray[Any]) -> NDArray[Any]:
-            return values if pick is None else values[pick]
+        def put(target: NDArray[Any], values: NDArray[Any]) -> None:
+            if pick is None:
+                target[lo:hi] = values
+            else:
+                np.take(values, pick, out=target[lo:hi])
 
-        size = len(self.reasons)
-        person = np.arange(size, dtype=np.int32) if self.person is None else self.person
-        court = np.zeros(size, dtype=np.uint64)
-        court[self.court_at] = self.court_bits
-        destination = self.destination
-        if isinstance(destination, int):
-            destination = np.full(size, destination, dtype=np.int16)
-        n = size if pick is None else len(pick)
-        return Rows(
-            person=take(person) + np.int32(self.base),
-            group=np.full(n, self.group, dtype=np.int16),
-            kind=take(self.kind),
-            destination=take(destination),
-            agreement=np.full(n, self.agreement, dtype=np.int16),
-            reasons=take(self.reasons),
-            warnings=take(self.warnings),
-            court_orders=take(court),
-        )
+        if self.person is not None:
+            np.add(self.person, np.int32(self.base), out=rows.person[lo:hi])
+        else:  # dense: pathway i is chunk person i
+            rows.person[lo:hi] = (
+                np.arange(self.base, self.base + len(self.reasons)) if pick is None else pick + self.base
+            )
+        rows.group[lo:hi] = self.group
+        put(rows.kind, self.kind)
+        if isinstance(self.destination, int):
+            rows.destination[lo:hi] = self.destination
+        else:
+            put(rows.destination, self.destination)
+        rows.agreement[lo:hi] = self.agreement
+        put(rows.reasons, self.reasons)
+        put(rows.warnings, self.warnings)
+        rows.court_orders[lo:hi] = 0
+        at, bits = self.court_at, self.court_bits
+        if pick is not None:  # covered pathways of people without the pathway are dropped
+            assert self.present is not None
+            kept = self.present[at]
+            at, bits = np.searchsorted(pick, at[kept]), bits[kept]
+        rows.court_orders[lo + at] = bits
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +184,7 @@ class Decided:
         return sum(b.allowed() for b in self.blocks)
 
     def rows(self) -> Rows:
-        return Rows.concat([b.rows() for b in self.blocks])
+        return Rows.of(self.blocks)
 
 
 def decide_people(run: Run, people: People, chunk: int = CHUNK, workers: int = 2) -> Decided:
@@ -166,22 +194,35 @@ def decide_people(run: Run, people: People, chunk: int = CHUNK, workers: int = 2
 
 def decide_chunks(run: Run, people: People, chunk: int = CHUNK, workers: int = 2) -> Iterator[list[Block]]:
     """The blocks of each chunk, in chunk order. At most `workers + 1` chunks are in flight, so a caller
-    that writes each chunk as it comes (bulk Parquet output) holds a bounded amount of decisions."""
+    that writes each chunk as it comes holds a bounded amount of decisions."""
+    return map_chunks(run, people, _blocks, chunk, workers)
+
+
+def _blocks(blocks: list[Block]) -> list[Block]:
+    return blocks
+
+
+def map_chunks(
+    run: Run, people: People, then: Callable[[list[Block]], T], chunk: int = CHUNK, workers: int = 2
+) -> Iterator[T]:
+    """`then` of each chunk's blocks, in chunk order, computed on the worker thread that decided the
+    chunk: the bulk writer turns blocks into a table there, so that the thread writing the file does
+    nothing else. At most `workers + 1` chunks are in flight."""
     if len(run.court_orders) > 64:
         raise ValueError("the columnar engine handles at most 64 court orders in effect at one instant")
     features = FeatureCode.of(run)
     tables = [agreement_table(run, features, a) for a in run.agreements]
     bounds = [(lo, min(lo + chunk, people.count)) for lo in range(0, people.count, chunk)] or [(0, 0)]
 
-    def one(bound: tuple[int, int]) -> list[Block]:
+    def one(bound: tuple[int, int]) -> T:
         lo, hi = bound
-        return _Chunk(run, people.slice(lo, hi), lo, features, tables).blocks()
+        return then(_Chunk(run, people.slice(lo, hi), lo, features, tables).blocks())
 
     if workers <= 1 or len(bounds) == 1:
         yield from (one(b) for b in bounds)
         return
     with ThreadPoolExecutor(workers) as pool:
-        in_flight: deque[Future[list[Block]]] = deque()
+        in_flight: deque[Future[T]] = deque()
         for bound in bounds:
             in_flight.append(pool.submit(one, bound))
             if len(in_flight) > workers:
@@ -514,7 +555,7 @@ class _Chunk:
         naming &= notices["served"] <= t
         rows = np.flatnonzero(naming)
         owner = notices.rows.owner[rows]
-        rows = rows[people.language_sets.contains(owner, notices["language"][rows])]
+        rows = rows[people.languages.contains(owner, notices["language"][rows])]
         served = notices["served"][rows]
         if run.notice.min_days is not None:
             ends = run.zone.add_days(served, run.notice.min_days)

@@ -136,7 +136,7 @@ def _reason(book: Codebook, code: str, court_orders: int) -> Reason:
 
 
 def decisions_table(
-    book: Codebook, rows: Rows, ids: pa.Array | None = None, person_rows: Sequence[int] | None = None
+    book: Codebook, rows: Rows, ids: pa.ChunkedArray | None = None, person_rows: Sequence[int] | None = None
 ) -> pa.Table:
     """One row per pathway, every column fixed-width (zero-copy from the rows); the codes' meanings are
     the codebook, in the schema metadata. `ids` (the caseload's, by row) adds the `person` id column;
@@ -152,7 +152,7 @@ def decisions_table(
     ]
     schema = DECISION_SCHEMA
     if ids is not None:
-        columns.insert(1, ids.take(pa.array(rows.person)))
+        columns.insert(1, ids.take(pa.array(rows.person)).combine_chunks())
         schema = schema.insert(1, PERSON_FIELD)
     metadata = {**book.to_json(), "person_rows": None if person_rows is None else list(person_rows)}
     return pa.Table.from_arrays(columns, schema=schema.with_metadata({METADATA_KEY: json.dumps(metadata)}))

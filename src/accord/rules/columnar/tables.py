@@ -4,6 +4,7 @@ and read into the engine's arrays or back into domain persons."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,13 +16,12 @@ from numpy.typing import NDArray
 
 from accord.domain.people import Person
 from accord.domain.time import to_instant
-from accord.rules.columnar.arrays import CodeSets, Facts, People, Ragged, first_occurrence
+from accord.rules.columnar.arrays import CodeLists, CodeSets, Facts, People, Ragged, first_occurrence
 from accord.rules.columnar.layout import (
     COUNTRIES,
     COUNTRY_CODE,
     FACT_COLUMNS,
     LANGUAGE_CODE,
-    LANGUAGES,
     SEXES,
     STATUSES,
     UNKNOWN_BIRTH,
@@ -131,32 +131,42 @@ def _value(value: Any, column: Column, tz: str) -> Any:
 
 def people_of(caseload: Caseload, consume: bool = False) -> People:
     """The engine's arrays for a caseload (vectorised: Arrow buffers to NumPy, codes by lookup tables).
-    With `consume` (the bulk path, which owns its caseload), each fact table is dropped from
-    `caseload.facts` as soon as it is converted, so that the Arrow tables and the arrays of every kind
-    are never all in memory at once."""
-    persons = caseload.persons
-    count = persons.num_rows
-    nationalities, nationality = _lists(persons.column("nationalities"), COUNTRY_CODE)
-    languages, language = _lists(persons.column("languages"), LANGUAGE_CODE)
-    district = _dictionary(persons.column("district"))
-    return People(
-        count=count,
-        ids=_combined(persons.column("id")),
-        recorded_at=micros(persons.column("recorded_at"), np.iinfo(np.int64).min),
-        birth_days=_days(persons.column("birth_date")),
-        sex=_codes(persons.column("sex"), _index(SEXES), np.int8),
-        status=_codes(persons.column("status"), _index(STATUSES), np.int8),
-        accompanied=_bools(persons.column("accompanied")),
-        district=district[0],
-        districts=district[1],
-        verified=_bools(persons.column("identity_verified")),
-        nationalities=nationalities,
-        nationality=nationality,
-        nationality_first=first_occurrence(nationalities.owner, nationality),
-        nationality_sets=CodeSets.build(nationalities, nationality, len(COUNTRIES)),
-        language_sets=CodeSets.build(languages, language, len(LANGUAGES)),
-        facts={kind: _facts(_table_of(caseload, kind, consume), kind, count) for kind in FACT_COLUMNS},
-    )
+    The fact tables are converted on a second thread while this one converts the persons (Arrow and
+    NumPy release the GIL for nearly all of it). With `consume` (the bulk path, which owns its caseload),
+    each fact table is dropped from `caseload.facts` as soon as it is converted, so that the Arrow tables
+    and the arrays of every kind are never all in memory at once."""
+    count = caseload.persons.num_rows
+    with ThreadPoolExecutor(1) as pool:
+        facts = pool.submit(_all_facts, caseload, consume, count)
+        return People(**_person_arrays(caseload.persons), facts=facts.result())
+
+
+def _all_facts(caseload: Caseload, consume: bool, count: int) -> dict[str, Facts]:
+    return {kind: _facts(_table_of(caseload, kind, consume), kind, count) for kind in FACT_COLUMNS}
+
+
+def _person_arrays(persons: pa.Table) -> dict[str, Any]:
+    nationality_offsets, nationality = _lists(persons.column("nationalities"), COUNTRY_CODE)
+    nationalities = Ragged.from_offsets(nationality_offsets)
+    language_offsets, language = _lists(persons.column("languages"), LANGUAGE_CODE)
+    district, districts = _dictionary(persons.column("district"))
+    return {
+        "count": persons.num_rows,
+        "ids": persons.column("id"),
+        "recorded_at": micros(persons.column("recorded_at"), np.iinfo(np.int64).min),
+        "birth_days": _days(persons.column("birth_date")),
+        "sex": _codes(persons.column("sex"), _index(SEXES), np.int8),
+        "status": _codes(persons.column("status"), _index(STATUSES), np.int8),
+        "accompanied": _bools(persons.column("accompanied")),
+        "district": district,
+        "districts": districts,
+        "verified": _bools(persons.column("identity_verified")),
+        "nationalities": nationalities,
+        "nationality": nationality,
+        "nationality_first": first_occurrence(nationalities.owner, nationality),
+        "nationality_sets": CodeSets.build(nationality_offsets, nationality, len(COUNTRIES)),
+        "languages": CodeLists(language_offsets, language),
+    }
 
 
 def _table_of(caseload: Caseload, kind: str, consume: bool) -> pa.Table:
@@ -189,18 +199,13 @@ def _facts(table: pa.Table, kind: str, count: int) -> Facts:
         elif column.kind is Kind.LANGUAGE:
             columns[column.name] = _codes(data, LANGUAGE_CODE, np.int16)
         elif column.kind is Kind.COUNTRIES:
-            nested[column.name] = _lists(data, COUNTRY_CODE)
+            offsets, codes = _lists(data, COUNTRY_CODE)
+            nested[column.name] = (Ragged.from_offsets(offsets), codes)
     return Facts(Ragged(owner, count), columns, nested)
 
 
 def _index(values: Sequence[str]) -> dict[str, int]:
     return {v: i for i, v in enumerate(values)}
-
-
-def _combined(data: pa.ChunkedArray | pa.Array) -> pa.Array:
-    if isinstance(data, pa.ChunkedArray):
-        return data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
-    return data
 
 
 def _chunks(data: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
@@ -271,16 +276,19 @@ def _dictionary(data: pa.ChunkedArray) -> tuple[NDArray[np.int32], tuple[str, ..
     return _codes(data, values), tuple(values)
 
 
-def _lists(data: pa.ChunkedArray, lookup: Mapping[str, int]) -> tuple[Ragged, NDArray[np.int16]]:
-    """A list<code> column as runs of int16 codes, converted chunk by chunk (each chunk's codes through
-    its own dictionary) so that no combined copy of the lists is ever made."""
-    offsets = [np.zeros(1, dtype=np.int64)]
+def _lists(data: pa.ChunkedArray, lookup: Mapping[str, int]) -> tuple[NDArray[np.int64], NDArray[np.int16]]:
+    """A list<code> column as offsets (row i's codes are `codes[offsets[i]:offsets[i+1]]`) and int16
+    codes, converted chunk by chunk (each chunk's codes through its own dictionary) straight into the
+    result, so that no combined copy of the lists is ever made."""
+    offsets = np.zeros(len(data) + 1, dtype=np.int64)
     codes = []
+    at = 0
     for chunk in _chunks(data):
-        ends = chunk.offsets.to_numpy().astype(np.int64)
-        offsets.append(ends[1:] - ends[0] + offsets[-1][-1])
+        ends = chunk.offsets.to_numpy()
+        offsets[at + 1 : at + 1 + len(chunk)] = ends[1:] - np.int64(ends[0] - offsets[at])
         codes.append(_codes(chunk.flatten(), lookup, np.int16))
-    return Ragged.from_offsets(np.concatenate(offsets)), np.concatenate(codes) if codes else np.zeros(0, np.int16)
+        at += len(chunk)
+    return offsets, np.concatenate(codes) if codes else np.zeros(0, dtype=np.int16)
 
 
 # --- Arrow -> domain persons -------------------------------------------------------------------------
