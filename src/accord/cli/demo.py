@@ -12,7 +12,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from accord.billing.documents import invoice_set_table
+from accord.billing.invoice import InvoiceSet, format_minor
 from accord.billing.preview import bill_periods
 from accord.cli.common import console, database_url, fail, user_errors
 from accord.domain.time import zone
@@ -76,7 +76,18 @@ def demo(
     )
     console.rule(f"Fees under {AGREEMENT}, from the custody ledger")
     invoices = bill_periods(world, AGREEMENT, periods or (), BILLED_MONTHS[0], BILLED_MONTHS[-1])
-    console.print(invoice_set_table(invoices))
+    _print_invoices(invoices)
+
+
+def _print_invoices(invoices: InvoiceSet) -> None:
+    """Month totals only: `accord bill db --agreement ... --format table` shows every line."""
+    table = Table(title=f"{invoices.payee} invoices {invoices.payer} ({invoices.currency})", title_justify="left")
+    for column in ("month", "detainee lines", "total"):
+        table.add_column(column, justify="left" if column == "month" else "right")
+    for invoice in invoices.invoices:
+        table.add_row(str(invoice.month), str(len(invoice.lines)), format_minor(invoice.total, invoices.currency))
+    table.add_row("all", "", format_minor(invoices.total, invoices.currency))
+    console.print(table)
 
 
 @contextmanager
