@@ -31,7 +31,7 @@ from accord.rules.columnar.compile import compile_run
 from accord.rules.columnar.engine import Block, Rows, decide_people, map_chunks
 from accord.rules.columnar.layout import ALWAYS, FACT_KINDS, UNREAD
 from accord.rules.columnar.output import Codebook, decision_set, decisions_table, read_table
-from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA, Caseload, caseload_of, people_of, persons_of
+from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA, Caseload, caseload_of, people_read, persons_of
 from accord.rules.columnar.tables import micros as instants
 from accord.rules.columnar.zones import micros
 from accord.rules.decision import DecisionSet
@@ -116,16 +116,24 @@ def read_world(directory: Path, ids: pa.ChunkedArray) -> World:
 def read_caseload(directory: Path, engine_only: bool = False) -> Caseload:
     """The caseload's tables; with `engine_only`, without the columns the engine never reads
     (layout.UNREAD: free text, the issue date of an order), which are still checked to be present."""
+    persons = _read_persons(directory, engine_only)
+    return Caseload(persons, dict(_fact_tables(directory, persons.num_rows, engine_only)))
+
+
+def _read_persons(directory: Path, engine_only: bool) -> pa.Table:
     skip = UNREAD if engine_only else {}
-    persons = _read(directory / PERSONS_FILE, PERSONS_SCHEMA, skip.get("persons", frozenset()))
-    facts = {
-        kind: _read(directory / fact_file(kind), FACT_SCHEMAS[kind], skip.get(kind, frozenset())) for kind in FACT_KINDS
-    }
-    for kind, table in facts.items():
+    return _read(directory / PERSONS_FILE, PERSONS_SCHEMA, skip.get("persons", frozenset()))
+
+
+def _fact_tables(directory: Path, count: int, engine_only: bool) -> Iterator[tuple[str, pa.Table]]:
+    """Each fact table, read and checked (its `person` is a row of the persons table), one at a time."""
+    skip = UNREAD if engine_only else {}
+    for kind in FACT_KINDS:
+        table = _read(directory / fact_file(kind), FACT_SCHEMAS[kind], skip.get(kind, frozenset()))
         owners = table.column("person")
-        if table.num_rows and (pc.min(owners).as_py() < 0 or pc.max(owners).as_py() >= persons.num_rows):
+        if table.num_rows and (pc.min(owners).as_py() < 0 or pc.max(owners).as_py() >= count):
             raise BulkInvalid(directory / fact_file(kind), f"must be a row of {PERSONS_FILE}", "person")
-    return Caseload(persons, facts)
+        yield kind, table
 
 
 def _read(path: Path, schema: pa.Schema, skip: frozenset[str] = frozenset()) -> pa.Table:
@@ -227,12 +235,13 @@ def run_bulk_decide(
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     known_at = known_at or as_of
-    caseload = read_caseload(directory, engine_only=True)
+    persons = _read_persons(directory, engine_only=True)
     with ThreadPoolExecutor(1) as pool:  # world.yaml is checked against the ids while the arrays are built
-        checked = pool.submit(read_world, directory, caseload.persons.column("id"))
-        people = people_of(caseload, consume=True)
+        checked = pool.submit(read_world, directory, persons.column("id"))
+        # The persons are converted while the fact files are read; each fact table as soon as it is read.
+        people = people_read(persons, _fact_tables(directory, persons.num_rows, engine_only=True))
         world = checked.result()
-    del caseload  # the Arrow tables: the engine reads only its arrays (and the ids, which `people` keeps)
+    del persons  # the Arrow table: the engine reads only its arrays (and the ids, which `people` keeps)
     pack = pack or pack_for_world(world)
     run = compile_run(world, pack, as_of, known_at)
     book = Codebook.of(run)

@@ -238,9 +238,18 @@ def _mark(count: int, owners: NDArray[np.integer[Any]]) -> Bool:
     return flag
 
 
-def _flag(condition: Bool, bit: np.uint32) -> U32:
-    """`bit` where `condition` holds, else 0 (one pass)."""
-    return condition.astype(np.uint32) * bit
+def _universal_table(no_policy: bool) -> U32:
+    """The dense universal reasons for each code national | any_final << 1 | verified << 2."""
+    code = np.arange(8)
+    table = np.where(code & 1 != 0, BIT["sending_state_national"], np.uint32(0))
+    table |= np.where(code & 2 == 0, BIT["no_final_order"], np.uint32(0))
+    table |= np.where(code & 4 == 0, BIT["identity_unverified"], np.uint32(0))
+    if no_policy:
+        table |= BIT["no_policy_in_force"]
+    return table.astype(np.uint32)
+
+
+_UNIVERSAL = {False: _universal_table(False), True: _universal_table(True)}
 
 
 def _pair_keys(owner: NDArray[np.integer[Any]], country: NDArray[np.integer[Any]]) -> I64:
@@ -310,6 +319,13 @@ class _Chunk:
         self.warnings = self._motion_warning()
         self.person_match = [self._person_match(j, order) for j, order in enumerate(run.court_orders)]
         self.court_candidate = np.logical_or.reduce(self.person_match) if self.person_match else None
+        # The candidates of a dense block are the same for every agreement: found once per chunk.
+        self.court_dense = None if self.court_candidate is None else np.flatnonzero(self.court_candidate)
+        # Per country: the country_not_accepting bit, and whether it can be a home (not the sending state,
+        # not unavailable), so that a pathway's destination is one gather.
+        self.not_accepting_bit = np.where(run.not_accepting, BIT["country_not_accepting"], np.uint32(0))
+        self.home_country = ~run.unavailable
+        self.home_country[run.sending] = False
 
     # --- person-level facts ---------------------------------------------------------------------------
 
@@ -337,16 +353,16 @@ class _Chunk:
     def _universal(self) -> U32:
         """The universal gates of RULES.md §2 but protected_country and court_order (they read the
         pathway): dense for common facts, scattered for rare ones."""
-        people, run = self.people, self.run
-        mask = _flag(self.national, BIT["sending_state_national"])
-        mask |= _flag(~self.any_final, BIT["no_final_order"])
-        mask |= _flag(~people.verified, BIT["identity_unverified"])
+        people = self.people
+        # The three dense gates as one 3-bit code per person (booleans are bytes 0/1), then one gather.
+        code = np.left_shift(self.any_final.view(np.uint8), np.uint8(1))
+        code |= self.national.view(np.uint8)
+        code |= np.left_shift(people.verified.view(np.uint8), np.uint8(2))
+        mask = np.take(_UNIVERSAL[self.run.era is None], code)
         mask[self.pending["bia_appeal"]] |= BIT["no_final_order"]
         mask[self.stay] |= BIT["stay_in_effect"]
         mask[self.pending["asylum"]] |= BIT["asylum_pending"]
         mask[self._outside_proclamation()] |= BIT["order_basis_out_of_scope"]
-        if run.era is None:
-            mask |= BIT["no_policy_in_force"]
         return mask
 
     def _outside_proclamation(self) -> NDArray[np.intp]:
@@ -386,13 +402,13 @@ class _Chunk:
 
     def _home_available(self) -> Bool:
         """Some nationality or country designated in a final order is still available (RULES.md §2)."""
-        run, people = self.run, self.people
+        people = self.people
         nat_owner, nat = people.nationalities.owner, people.nationality
-        usable = (nat != run.sending) & ~run.unavailable[nat]
+        usable = self.home_country[nat]
         usable &= ~self.protections.pairs(nat_owner, nat)
         available = _mark(people.count, nat_owner[usable])
         owner, codes, _, in_final = self.designated
-        usable = in_final & (codes != run.sending) & ~run.unavailable[codes]
+        usable = in_final & self.home_country[codes]
         usable &= ~self.protections.pairs(owner, codes)
         available[owner[usable]] = True
         return available
@@ -459,9 +475,8 @@ class _Chunk:
 
     def _return_block(self, owner: I32, destination: I16, kind: int, group: int) -> Block:
         """Repatriation or designated pathways: universal gates and country_not_accepting."""
-        run = self.run
         reasons = self.universal[owner]
-        reasons |= _flag(run.not_accepting[destination], BIT["country_not_accepting"])
+        reasons |= self.not_accepting_bit[destination]
         reasons[self.protections.pairs(owner, destination)] |= BIT["protected_country"]
         kinds = np.full(len(owner), kind, dtype=np.int8)
         court_at, court_bits = self._court_block(owner, destination, kinds)
@@ -496,7 +511,7 @@ class _Chunk:
         if run.era is not None and run.notice is not None:
             self._notice_gates(reasons, r, national)
             self._fear_gates(reasons, r, national)
-        kind = np.where(national, AGREEMENT_REPATRIATION, THIRD_COUNTRY).astype(np.int8)
+        kind = np.where(national, np.int8(AGREEMENT_REPATRIATION), np.int8(THIRD_COUNTRY))
         court_at, court_bits = self._court_block(None, np.int16(r), kind)
         reasons[court_at] |= BIT["court_order"]
         warnings = self.warnings
@@ -602,8 +617,8 @@ class _Chunk:
         some order's person scope are looked at."""
         if self.court_candidate is None:
             return _NO_ROWS, _NO_BITS
-        candidate = self.court_candidate if owner is None else self.court_candidate[owner]
-        at = np.flatnonzero(candidate)
+        at = self.court_dense if owner is None else np.flatnonzero(self.court_candidate[owner])
+        assert at is not None
         owners = at.astype(np.int32) if owner is None else owner[at]
         destinations = destination if isinstance(destination, np.int16) else destination[at]
         bits = self._court(owners, destinations, kind[at])

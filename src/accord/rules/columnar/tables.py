@@ -141,6 +141,18 @@ def people_of(caseload: Caseload, consume: bool = False) -> People:
         return People(**_person_arrays(caseload.persons), facts=facts.result())
 
 
+def people_read(persons: pa.Table, fact_tables: Iterable[tuple[str, pa.Table]]) -> People:
+    """The engine's arrays while the fact tables are still being read: `fact_tables` reads them one by one
+    on the calling thread (Parquet decoding), while one worker converts the persons and another each fact
+    table as soon as it is read, so reading and converting overlap. A fact table is dropped once
+    converted."""
+    count = persons.num_rows
+    with ThreadPoolExecutor(2) as pool:
+        arrays = pool.submit(_person_arrays, persons)
+        facts = {kind: pool.submit(_facts, table, kind, count) for kind, table in fact_tables}
+        return People(**arrays.result(), facts={kind: facts[kind].result() for kind in FACT_COLUMNS})
+
+
 def _all_facts(caseload: Caseload, consume: bool, count: int) -> dict[str, Facts]:
     return {kind: _facts(_table_of(caseload, kind, consume), kind, count) for kind in FACT_COLUMNS}
 
