@@ -4,13 +4,15 @@ the database) and `accord reconcile` (the receiving party's roster against Accor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 import typer
+from sqlalchemy import Connection
 
 from accord.billing.csvinput import CsvInvalid, read_flights, read_roster
 from accord.billing.documents import (
@@ -36,6 +38,8 @@ from accord.domain.world import World
 from accord.services.custody import billing_periods
 from accord.store import NothingStored, UnitOfWork, load_world, upgrade
 from accord.world import load_world_file
+
+T = TypeVar("T")
 
 invoice_app = typer.Typer(help="Issue, correct and print frozen monthly invoices (stored in the database).")
 
@@ -137,6 +141,18 @@ def _summary(document: IssuedDocument, verb: str) -> None:
     )
 
 
+def _freeze(
+    agreement: str, world: Path | None, flights: Path | None, write: Callable[[Connection, Facts, datetime], T]
+) -> T:
+    """Run one freezing write (issue or adjust) on today's facts in one transaction; a refusal stores
+    nothing (the transaction rolls back when the error leaves the block)."""
+    with _billing_errors(), UnitOfWork(database_url()) as uow:
+        upgrade(uow.engine)
+        result = write(uow.connection, _facts(uow, world, flights, agreement), datetime.now(UTC))
+        uow.commit()
+    return result
+
+
 @invoice_app.command("issue")
 def issue_command(
     agreement: str = AGREEMENT,
@@ -146,11 +162,9 @@ def issue_command(
     output: Shown = typer.Option(Shown.table, "--format", help="table or json."),
 ) -> None:
     """Freeze the month's invoice with its number, versions and the hash of its lines."""
-    with _billing_errors(), UnitOfWork(database_url()) as uow:
-        upgrade(uow.engine)
-        facts = _facts(uow, world, flights, agreement)
-        result = issue(uow.connection, facts, agreement, Month.parse(month), datetime.now(UTC))
-        uow.commit()
+    result = _freeze(
+        agreement, world, flights, lambda conn, facts, now: issue(conn, facts, agreement, Month.parse(month), now)
+    )
     if output is Shown.json:
         _print_json(result.document.to_json())
     else:
@@ -167,11 +181,12 @@ def adjust_command(
     output: Shown = typer.Option(Shown.table, "--format", help="table or json."),
 ) -> None:
     """Issue the credit or debit note that brings an issued month to today's facts."""
-    with _billing_errors(), UnitOfWork(database_url()) as uow:
-        upgrade(uow.engine)
-        facts = _facts(uow, world, flights, agreement)
-        document = adjust(uow.connection, facts, agreement, Month.parse(month), reason, datetime.now(UTC))
-        uow.commit()
+    document = _freeze(
+        agreement,
+        world,
+        flights,
+        lambda conn, facts, now: adjust(conn, facts, agreement, Month.parse(month), reason, now),
+    )
     if document is None:
         console.print(f"nothing to adjust: {agreement} {month} as issued matches today's facts", markup=False)
     elif output is Shown.json:

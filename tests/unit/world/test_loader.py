@@ -87,8 +87,7 @@ def test_duplicate_keys_are_errors_not_silently_merged() -> None:
     assert [str(e) for e in caught.value.errors] == ["dup.yaml:4: world.sending_state: duplicate key"]
 
 
-def test_overlapping_versions_are_errors() -> None:
-    text = """\
+ONE_AGREEMENT = """\
 format: accord.world/1
 world:
   sending_state: USA
@@ -98,6 +97,11 @@ world:
       receiving: SLV
       timezone: America/El_Salvador
       versions:
+"""
+
+
+def test_overlapping_versions_are_errors() -> None:
+    text = ONE_AGREEMENT + """\
         - {from: 2025-03-14, status: in_force}
         - {from: 2025-03-14, status: expired}
 """
@@ -115,16 +119,7 @@ def test_yaml_syntax_error_is_located() -> None:
 
 
 def test_money_as_float_is_refused() -> None:
-    text = """\
-format: accord.world/1
-world:
-  sending_state: USA
-  agreements:
-    - id: A1
-      sending: USA
-      receiving: SLV
-      timezone: America/El_Salvador
-      versions:
+    text = ONE_AGREEMENT + """\
         - from: 2025-03-14
           status: in_force
           fee: {amount: 20000.00, currency: USD, per: year, proration: actual_365}
