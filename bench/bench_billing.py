@@ -66,8 +66,10 @@ def bench_year(count: int) -> None:
     agree = {i.month: i.total for i in result.invoices} == reference
     lines = sum(len(i.lines) for i in result.invoices)
     print(f"{count} detainees x 12 months: {lines} lines, total {result.to_json()['total']} USD")
-    print(f"  interval accrual {fast:.3f} s; per-day reference loop {slow:.3f} s; ratio {slow / fast:.1f}x; "
-          f"totals agree: {agree}")
+    print(
+        f"  interval accrual {fast:.3f} s; per-day reference loop {slow:.3f} s; ratio {slow / fast:.1f}x; "
+        f"totals agree: {agree}"
+    )
 
 
 def bench_preview(count: int, repeat: int) -> None:
@@ -92,8 +94,10 @@ def bench_preview(count: int, repeat: int) -> None:
         world = load_world_file(path).world  # also warms imports and caches
         whole = _median_ms(lambda: _preview(load_world_file(path).world), repeat)
     billing = _median_ms(lambda: _preview(world), repeat)
-    print(f"preview one month, {count} detainees: bill + invoice JSON {billing:.1f} ms; "
-          f"with reading the world file {whole:.1f} ms (median of {repeat})")
+    print(
+        f"preview one month, {count} detainees: bill + invoice JSON {billing:.1f} ms; "
+        f"with reading the world file {whole:.1f} ms (median of {repeat})"
+    )
 
 
 def _preview(world: World) -> str:

@@ -37,5 +37,7 @@ def main(quick: bool) -> None:
     decide = _median_ms(lambda pid: decide_person(world, pid, AS_OF), ids, rounds)
     print(f"world {EXAMPLE.name}: {len(ids)} persons, {rounds} round(s), as of {text}")
     print(f"explain (trace + text), median per person: {explain:.3f} ms (budget {BUDGET_MS} ms)")
-    print(f"decide_person (baseline, no text), median per person: {decide:.3f} ms; explain/decide = "
-          f"{explain / decide:.2f}x")
+    print(
+        f"decide_person (baseline, no text), median per person: {decide:.3f} ms; explain/decide = "
+        f"{explain / decide:.2f}x"
+    )

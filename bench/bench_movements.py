@@ -58,12 +58,18 @@ def planning(people: int) -> None:
     greedy = plan_greedy(candidates, seats, places)
     baseline = time.perf_counter() - start
     print(f"planning {people} candidates onto {FLIGHTS} flights, 3 agreements")
-    print(f"  CP-SAT : {solved:6.2f} s  placed {len(best.assignment):6d}  priority {best.priority_score:9d}  "
-          f"objective {best.objective}  gap {best.gap:.5%} ({best.status})")
-    print(f"  greedy : {baseline:6.2f} s  placed {len(greedy.assignment):6d}  priority {greedy.priority_score:9d}  "
-          f"objective {greedy.objective}")
-    print(f"  CP-SAT/greedy: placed x{len(best.assignment) / max(1, len(greedy.assignment)):.4f}, "
-          f"objective x{best.objective / max(1, greedy.objective):.4f}")
+    print(
+        f"  CP-SAT : {solved:6.2f} s  placed {len(best.assignment):6d}  priority {best.priority_score:9d}  "
+        f"objective {best.objective}  gap {best.gap:.5%} ({best.status})"
+    )
+    print(
+        f"  greedy : {baseline:6.2f} s  placed {len(greedy.assignment):6d}  priority {greedy.priority_score:9d}  "
+        f"objective {greedy.objective}"
+    )
+    print(
+        f"  CP-SAT/greedy: placed x{len(best.assignment) / max(1, len(greedy.assignment)):.4f}, "
+        f"objective x{best.objective / max(1, greedy.objective):.4f}"
+    )
 
 
 def propagation(people: int) -> None:
@@ -92,9 +98,12 @@ def _seed(engine: Engine, people: int) -> None:
     persons = tuple(_clone(template, i) for i in range(people))
     agreement = document.world.agreements[0]
     version = agreement.versions[0].model_copy(update={"capacity": people * 2})
-    world = document.world.model_copy(update={
-        "persons": persons, "agreements": (agreement.model_copy(update={"versions": (version,)}),),
-    })
+    world = document.world.model_copy(
+        update={
+            "persons": persons,
+            "agreements": (agreement.model_copy(update={"versions": (version,)}),),
+        }
+    )
     template_flight = load_flight_file(EVENING / "flights.yaml").flights[2]
     per_flight = people // FLIGHTS
     flights = [_flight(template_flight, i, per_flight) for i in range(FLIGHTS)]
@@ -103,7 +112,7 @@ def _seed(engine: Engine, people: int) -> None:
         import_document(conn, document.model_copy(update={"world": world}), now=IMPORTED, source="bench")
         service.add_flights(conn, flights, step)
         for i, flight in enumerate(flights):
-            chunk = persons[i * per_flight:(i + 1) * per_flight]
+            chunk = persons[i * per_flight : (i + 1) * per_flight]
             service.draft_manifest(conn, flight.id, [(p.id, 1) for p in chunk], step)
 
 
@@ -112,10 +121,15 @@ def _clone(person: Person, i: int) -> Person:
 
 
 def _flight(template: Flight, i: int, seats: int) -> Flight:
-    legs = tuple(leg.model_copy(update={
-        "scheduled_departure": leg.scheduled_departure + timedelta(minutes=i),
-        "scheduled_arrival": leg.scheduled_arrival + timedelta(minutes=i),
-    }) for leg in template.legs)
+    legs = tuple(
+        leg.model_copy(
+            update={
+                "scheduled_departure": leg.scheduled_departure + timedelta(minutes=i),
+                "scheduled_arrival": leg.scheduled_arrival + timedelta(minutes=i),
+            }
+        )
+        for leg in template.legs
+    )
     return template.model_copy(update={"id": f"B{i:02d}", "seats": max(1, seats), "legs": legs})
 
 

@@ -30,9 +30,14 @@ def person(i: int) -> Person:
     """A varied, realistic person: one removal order, some with a conviction or a protection."""
     nationality = NATIONALITIES[i % len(NATIONALITIES)]
     data: dict[str, object] = {
-        "id": f"P{i:07d}", "status": STATUSES[i % len(STATUSES)], "sex": "MF"[i % 2],
-        "birth_date": f"{1960 + i % 45}-{1 + i % 12:02d}-{1 + i % 28:02d}", "nationalities": [nationality],
-        "languages": ["spa"], "district": f"D{i % 90}", "identity": {"verified": i % 3 == 0},
+        "id": f"P{i:07d}",
+        "status": STATUSES[i % len(STATUSES)],
+        "sex": "MF"[i % 2],
+        "birth_date": f"{1960 + i % 45}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+        "nationalities": [nationality],
+        "languages": ["spa"],
+        "district": f"D{i % 90}",
+        "identity": {"verified": i % 3 == 0},
         "orders": [{"basis": "title8", "issued": "2019-10-10", "final": "2019-11-09", "designated": [nationality]}],
     }
     if i % 4 == 0:
@@ -69,8 +74,17 @@ def timed_raw_executemany(engine: Engine, people: list[Person]) -> float:
         new_import = insert(imports).values(kind="bench", source="bench", imported_at=NOW).returning(imports.c.id)
         import_id = connection.execute(new_import).scalar_one()
         for part in parts:
-            rows = [{**r.values, "body": r.body, "digest": r.digest, "seq": r.order, "recorded_at": NOW,
-                     "import_id": import_id} for r in part.rows]
+            rows = [
+                {
+                    **r.values,
+                    "body": r.body,
+                    "digest": r.digest,
+                    "seq": r.order,
+                    "recorded_at": NOW,
+                    "import_id": import_id,
+                }
+                for r in part.rows
+            ]
             if rows:
                 connection.execute(insert(part.kind.table), rows)
     return time.perf_counter() - start
@@ -98,6 +112,8 @@ def main(quick: bool) -> None:
     print(f"rows: {size:,} persons in CSV ({stored:,} stored)")
     print(f"csv.reader pass only:              {read:7.2f} s")
     print(f"raw executemany of flattened rows: {raw:7.2f} s")
-    print(f"accord import-persons (fresh db):  {full:7.2f} s  ({size / full:,.0f} rows/s, "
-          f"{full / raw:.1f}x raw executemany)")
+    print(
+        f"accord import-persons (fresh db):  {full:7.2f} s  ({size / full:,.0f} rows/s, "
+        f"{full / raw:.1f}x raw executemany)"
+    )
     print(f"re-import of the same file (no-op): {again:6.2f} s")

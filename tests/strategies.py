@@ -45,16 +45,22 @@ COUNTRIES = ("SLV", "VEN", "HND", "GTM", "MEX", "COL", "ECU", "CRI")
 LANGUAGES = ("spa", "eng", "por", "fra")
 ZONES = ("UTC", "America/El_Salvador", "America/New_York", "Asia/Kolkata")
 OFFSETS = (UTC, timezone(timedelta(hours=-4)), timezone(timedelta(hours=-6)), timezone(timedelta(hours=5, minutes=30)))
-FEES = (("year", "actual_365"), ("month", "monthly_prorated"), ("month", "whole_months_started"),
-        ("day", "actual_365"), ("version", "lump_sum"))
+FEES = (
+    ("year", "actual_365"),
+    ("month", "monthly_prorated"),
+    ("month", "whole_months_started"),
+    ("day", "actual_365"),
+    ("version", "lump_sum"),
+)
 
 codes = st.sampled_from(COUNTRIES)
 days = st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31))
 instants = st.datetimes(
     min_value=datetime(2015, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.sampled_from(OFFSETS)
 )
-words = st.lists(st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-", min_size=1, max_size=6),
-                 min_size=1, max_size=3).map(" ".join)
+words = st.lists(
+    st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-", min_size=1, max_size=6), min_size=1, max_size=3
+).map(" ".join)
 identifiers = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", min_size=1, max_size=8)
 recorded = st.none() | instants
 
@@ -79,23 +85,38 @@ def interval(draw: st.DrawFn, optional_end: bool = True) -> tuple[date | datetim
 @st.composite
 def removal_orders(draw: st.DrawFn) -> RemovalOrder:
     issued, final = draw(interval())
-    return RemovalOrder(basis=draw(st.sampled_from(["title8", "aea"])), issued=issued, final=final,
-                        designated=tuple(draw(st.lists(codes, max_size=2, unique=True))),
-                        recorded_at=draw(recorded))
+    return RemovalOrder(
+        basis=draw(st.sampled_from(["title8", "aea"])),
+        issued=issued,
+        final=final,
+        designated=tuple(draw(st.lists(codes, max_size=2, unique=True))),
+        recorded_at=draw(recorded),
+    )
 
 
 @st.composite
 def protections(draw: st.DrawFn) -> Protection:
     granted, terminated = draw(interval())
-    return Protection(kind=draw(st.sampled_from(["withholding_241b3", "cat_withholding", "cat_deferral"])),
-                      country=draw(codes), granted=granted, terminated=terminated, recorded_at=draw(recorded))
+    return Protection(
+        kind=draw(st.sampled_from(["withholding_241b3", "cat_withholding", "cat_deferral"])),
+        country=draw(codes),
+        granted=granted,
+        terminated=terminated,
+        recorded_at=draw(recorded),
+    )
 
 
 @st.composite
 def stays(draw: st.DrawFn) -> Stay:
     start, until = draw(interval())
-    return Stay.model_validate({"kind": draw(st.sampled_from(["judicial", "bia", "automatic"])), "from": start,
-                                "until": until, "recorded_at": draw(recorded)})
+    return Stay.model_validate(
+        {
+            "kind": draw(st.sampled_from(["judicial", "bia", "automatic"])),
+            "from": start,
+            "until": until,
+            "recorded_at": draw(recorded),
+        }
+    )
 
 
 @st.composite
@@ -107,22 +128,31 @@ def pending_claims(draw: st.DrawFn) -> PendingClaim:
 
 @st.composite
 def convictions(draw: st.DrawFn) -> Conviction:
-    return Conviction(date=draw(days | instants), offense=draw(words), aggravated_felony=draw(st.booleans()),
-                      recorded_at=draw(recorded))
+    return Conviction(
+        date=draw(days | instants),
+        offense=draw(words),
+        aggravated_felony=draw(st.booleans()),
+        recorded_at=draw(recorded),
+    )
 
 
 @st.composite
 def designations(draw: st.DrawFn) -> Designation:
     start, until = draw(interval())
-    return Designation.model_validate({"kind": "aea_tda", "from": start, "until": until,
-                                       "recorded_at": draw(recorded)})
+    return Designation.model_validate({"kind": "aea_tda", "from": start, "until": until, "recorded_at": draw(recorded)})
 
 
 @st.composite
 def notices(draw: st.DrawFn) -> Notice:
-    return Notice(kind="third_country", country=draw(codes), served=draw(instants),
-                  language=draw(st.sampled_from(LANGUAGES)), exigent=draw(st.booleans()),
-                  attorney_access=draw(st.booleans()), recorded_at=draw(recorded))
+    return Notice(
+        kind="third_country",
+        country=draw(codes),
+        served=draw(instants),
+        language=draw(st.sampled_from(LANGUAGES)),
+        exigent=draw(st.booleans()),
+        attorney_access=draw(st.booleans()),
+        recorded_at=draw(recorded),
+    )
 
 
 @st.composite
@@ -132,8 +162,7 @@ def fear_claims(draw: st.DrawFn) -> FearClaim:
     decided = stated + timedelta(seconds=draw(st.integers(0, 10**7)))
     if outcome == "pending" and draw(st.booleans()):
         decided = None
-    return FearClaim(country=draw(codes), stated=stated, outcome=outcome, decided=decided,
-                     recorded_at=draw(recorded))
+    return FearClaim(country=draw(codes), stated=stated, outcome=outcome, decided=decided, recorded_at=draw(recorded))
 
 
 def _few(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[tuple[Any, ...]]:
@@ -166,9 +195,11 @@ def persons(draw: st.DrawFn, ident: str | None = None, fact_recorded_at: bool = 
     )
     if not fact_recorded_at:
         facts = ("orders", "protections", "stays", "pending", "convictions", "designations", "notices", "fear_claims")
-        person = person.model_copy(update={
-            name: tuple(f.model_copy(update={"recorded_at": None}) for f in getattr(person, name)) for name in facts
-        })
+        person = person.model_copy(
+            update={
+                name: tuple(f.model_copy(update={"recorded_at": None}) for f in getattr(person, name)) for name in facts
+            }
+        )
     return person
 
 
@@ -176,25 +207,39 @@ def persons(draw: st.DrawFn, ident: str | None = None, fact_recorded_at: bool = 
 def countries(draw: st.DrawFn, code: str) -> Country:
     starts = sorted(draw(st.lists(days, max_size=3, unique=True)))
     acceptance = tuple(
-        AcceptanceRecord.model_validate({"from": start, "status": draw(st.sampled_from(["accepts", "refuses",
-                                                                                        "no_response"])),
-                                         "recorded_at": draw(recorded)})
+        AcceptanceRecord.model_validate(
+            {
+                "from": start,
+                "status": draw(st.sampled_from(["accepts", "refuses", "no_response"])),
+                "recorded_at": draw(recorded),
+            }
+        )
         for start in starts
     )
     assurances = []
     for _ in range(draw(st.integers(0, 2))):
         start, until = draw(interval())
         assurances.append(AssuranceRecord.model_validate({"from": start, "until": until}))
-    return Country(code=code, acceptance=acceptance, credible_assurances=tuple(assurances),
-                   returns_onward=tuple(draw(st.lists(codes, max_size=2, unique=True))), recorded_at=draw(recorded))
+    return Country(
+        code=code,
+        acceptance=acceptance,
+        credible_assurances=tuple(assurances),
+        returns_onward=tuple(draw(st.lists(codes, max_size=2, unique=True))),
+        recorded_at=draw(recorded),
+    )
 
 
 @st.composite
 def facilities(draw: st.DrawFn, ident: str) -> Facility:
-    return Facility(id=ident, country=draw(codes), kind=draw(st.sampled_from(["prison", "detention_center",
-                                                                            "shelter", "other"])),
-                    capacity=draw(st.none() | st.integers(0, 50000)), timezone=draw(st.sampled_from(ZONES)),
-                    name=draw(st.none() | words), recorded_at=draw(recorded))
+    return Facility(
+        id=ident,
+        country=draw(codes),
+        kind=draw(st.sampled_from(["prison", "detention_center", "shelter", "other"])),
+        capacity=draw(st.none() | st.integers(0, 50000)),
+        timezone=draw(st.sampled_from(ZONES)),
+        name=draw(st.none() | words),
+        recorded_at=draw(recorded),
+    )
 
 
 @st.composite
@@ -210,12 +255,19 @@ def agreement_versions(draw: st.DrawFn, start: date) -> AgreementVersion:
         min_age=draw(st.none() | st.integers(0, 30)),
         requires_conviction=draw(st.booleans()),
     )
-    return AgreementVersion.model_validate({
-        "from": start, "status": draw(st.sampled_from(["in_force", "suspended", "signed", "expired", "paused"])),
-        "accepts": accepts, "requires_home_unavailable": draw(st.booleans()),
-        "capacity": draw(st.none() | st.integers(0, 1000)), "fee": fee, "flight_hour_rate": rate,
-        "retroactive": draw(st.booleans()), "recorded_at": draw(recorded),
-    })
+    return AgreementVersion.model_validate(
+        {
+            "from": start,
+            "status": draw(st.sampled_from(["in_force", "suspended", "signed", "expired", "paused"])),
+            "accepts": accepts,
+            "requires_home_unavailable": draw(st.booleans()),
+            "capacity": draw(st.none() | st.integers(0, 1000)),
+            "fee": fee,
+            "flight_hour_rate": rate,
+            "retroactive": draw(st.booleans()),
+            "recorded_at": draw(recorded),
+        }
+    )
 
 
 @st.composite
@@ -224,11 +276,16 @@ def agreements(draw: st.DrawFn, ident: str, facility_ids: list[str]) -> Agreemen
     facility = draw(st.none() | st.sampled_from(facility_ids)) if facility_ids else None
     starts = sorted(draw(st.lists(days, min_size=1, max_size=3, unique=True)))
     return Agreement(
-        id=ident, sending=SENDING, receiving=receiving, funder=draw(st.none() | st.just(SENDING)),
+        id=ident,
+        sending=SENDING,
+        receiving=receiving,
+        funder=draw(st.none() | st.just(SENDING)),
         facility=facility,
         timezone=draw(st.sampled_from(ZONES)) if facility is None else draw(st.none() | st.sampled_from(ZONES)),
-        title=draw(st.none() | words), source=draw(st.none() | words),
-        versions=tuple(draw(agreement_versions(start)) for start in starts), recorded_at=draw(recorded),
+        title=draw(st.none() | words),
+        source=draw(st.none() | words),
+        versions=tuple(draw(agreement_versions(start)) for start in starts),
+        recorded_at=draw(recorded),
     )
 
 
@@ -238,14 +295,21 @@ def court_orders(draw: st.DrawFn, ident: str, person_ids: list[str]) -> CourtOrd
     until = draw(st.none() | st.integers(1, 10**8).map(lambda s: binding_from + timedelta(seconds=s)))
     scope = Scope(
         persons=draw(st.none() | st.lists(st.sampled_from(person_ids), min_size=1, unique=True).map(tuple))
-        if person_ids else None,
+        if person_ids
+        else None,
         nationalities=draw(st.none() | st.lists(codes, min_size=1, max_size=2, unique=True).map(tuple)),
         order_basis=draw(st.none() | st.just(("aea",))),
         carve_out_otherwise_removable=draw(st.booleans()),
     )
-    return CourtOrder(id=ident, binding_from=binding_from, until=until,
-                      effect=draw(st.sampled_from(["bar_removal", "require_return"])), scope=scope,
-                      court=draw(st.none() | words), recorded_at=draw(recorded))
+    return CourtOrder(
+        id=ident,
+        binding_from=binding_from,
+        until=until,
+        effect=draw(st.sampled_from(["bar_removal", "require_return"])),
+        scope=scope,
+        court=draw(st.none() | words),
+        recorded_at=draw(recorded),
+    )
 
 
 @st.composite
@@ -255,8 +319,9 @@ def custody(draw: st.DrawFn, agreement_ids: list[str], person_ids: list[str]) ->
     for agreement in agreement_ids:
         for person in draw(st.lists(st.sampled_from(person_ids), unique=True, max_size=2)) if person_ids else []:
             records.append({"person": person, "agreement": agreement})
-        records += [{"count": draw(st.integers(1, 500)), "agreement": agreement}
-                    for _ in range(draw(st.integers(0, 1)))]
+        records += [
+            {"count": draw(st.integers(1, 500)), "agreement": agreement} for _ in range(draw(st.integers(0, 1)))
+        ]
     result = []
     for record in draw(st.permutations(records)):
         intake = draw(days)

@@ -17,7 +17,6 @@ from sqlalchemy import Connection
 from accord.billing.csvinput import CsvInvalid, read_flights, read_roster
 from accord.billing.documents import (
     document_csv,
-    document_pdf,
     invoice_set_csv,
     invoice_set_table,
     reconciliation_csv,
@@ -238,6 +237,8 @@ def pdf_command(
     out: Path = typer.Option(..., "--out", help="The PDF file to write."),
 ) -> None:
     """An issued invoice or note as a PDF for the finance offices."""
+    from accord.billing.pdf import document_pdf  # fpdf2 is slow to import: only this command pays for it
+
     out.write_bytes(document_pdf(_stored(number)))
     console.print(f"wrote {out}", markup=False)
 

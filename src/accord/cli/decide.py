@@ -80,10 +80,10 @@ def decide_source(
 def _decide_bulk(
     path: Path, as_of: datetime, known_at: datetime | None, persons: list[str] | None, pack_name: str | None
 ) -> DecisionSet:
-    try:
-        from accord.rules.bulk import decide_directory  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        fail(f"{path} is a directory, and bulk decisions (accord.rules.bulk) are not available")
+    from accord.rules.bulk import decide_directory
+    from accord.rules.columnar.memory import avoid_hugepage_stalls
+
+    avoid_hugepage_stalls()
     result: DecisionSet = decide_directory(path, as_of, known_at=known_at, person_ids=persons, pack_name=pack_name)
     return result
 
@@ -97,7 +97,10 @@ def _write_bulk_parquet(
     output: Path,
 ) -> None:
     """A bulk directory's decisions as the coded decisions Parquet (docs/bulk-format.md), streamed."""
-    from accord.rules.bulk import run_bulk_decide  # type: ignore[import-not-found,unused-ignore]
+    from accord.rules.bulk import run_bulk_decide
+    from accord.rules.columnar.memory import avoid_hugepage_stalls
+
+    avoid_hugepage_stalls()
 
     pack = load_pack(pack_name) if pack_name is not None else None
     run_bulk_decide(path, as_of, known_at, persons, output=output, fmt="parquet", pack=pack)

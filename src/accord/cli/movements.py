@@ -110,8 +110,11 @@ def manifest_plan(
     for agreement, places in sorted(report.places.items()):
         console.print(f"  {agreement}: {places} places left before this plan", markup=False)
     if report.recheck_before_boarding:
-        console.print("recheck_before_boarding: planned more than 24 h before departure; everyone is decided "
-                      "again at lock and at boarding", markup=False)
+        console.print(
+            "recheck_before_boarding: planned more than 24 h before departure; everyone is decided "
+            "again at lock and at boarding",
+            markup=False,
+        )
     table = Table("person", "flight", "leg", "priority")
     for placement in report.placements:
         table.add_row(placement.person, placement.flight, str(placement.leg), str(placement.priority))

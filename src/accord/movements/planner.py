@@ -19,8 +19,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from ortools.sat.python import cp_model
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 SEAT_VALUE = 1000
 MAX_PRIORITY = SEAT_VALUE - 1
@@ -91,6 +93,8 @@ def plan(
     "chosen" variable per candidate and one count per (group of options, option) instead of one variable
     per candidate and flight: the same optimum, found in a fraction of the time. Within a group a person
     is chosen only if everyone of higher weight is (a dominance that removes symmetric solutions)."""
+    from ortools.sat.python import cp_model  # ~0.3 s to import (it loads pandas): only planning pays it
+
     groups = _groups(candidates, seats, places)
     model = cp_model.CpModel()
     chosen: dict[str, cp_model.IntVar] = {}

@@ -88,7 +88,8 @@ def with_warning(person: PersonDecision, warning: Reason) -> PersonDecision:
     return PersonDecision(
         person.person,
         tuple(
-            p if any(w.code == warning.code for w in p.warnings)
+            p
+            if any(w.code == warning.code for w in p.warnings)
             else Pathway(p.kind, p.destination, p.agreement, p.reasons, (*p.warnings, warning))
             for p in person.pathways
         ),

@@ -45,8 +45,12 @@ def test_bill_prints_the_invoice_json_of_the_world_format() -> None:
     data = json.loads(out)
     assert data["total"] == "16383.55" and data["currency"] == "USD" and data["agreement"] == "US-SLV-2025"
     assert data["invoices"][0]["lines"][0] == {
-        "kind": "custody", "person": "P1", "days": 16, "rate_version": "2025-03-14",
-        "rate_versions": ["2025-03-14"], "amount": "876.71",
+        "kind": "custody",
+        "person": "P1",
+        "days": 16,
+        "rate_version": "2025-03-14",
+        "rate_versions": ["2025-03-14"],
+        "amount": "876.71",
     }
 
 
@@ -91,8 +95,19 @@ def test_issue_adjust_show_csv_and_pdf_through_the_database(
     code, _, err = run(runner, "invoice", "issue", "--agreement", A365, "--month", "2025-07", "--world", late)
     assert code == 2 and "invoice adjust" in err
     code, out, _ = run(
-        runner, "invoice", "adjust", "--agreement", A365, "--month", "2025-07", "--world", late,
-        "--reason", "release recorded late", "--format", "json",
+        runner,
+        "invoice",
+        "adjust",
+        "--agreement",
+        A365,
+        "--month",
+        "2025-07",
+        "--world",
+        late,
+        "--reason",
+        "release recorded late",
+        "--format",
+        "json",
     )
     assert code == 0
     note = json.loads(out)
@@ -105,8 +120,20 @@ def test_issue_adjust_show_csv_and_pdf_through_the_database(
 
     pdf = tmp_path / "invoice.pdf"
     assert run(runner, "invoice", "pdf", issued["number"], "--out", pdf)[0] == 0
-    assert_pdf_reads(pdf, [issued["number"], "El Salvador (SLV)", "United States (USA)", "2025-07-01 to 2025-07-31",
-                           "Custody of detainee P1", "931.51", "accord-fees/1", issued["lines_hash"], "page 1 of 1"])
+    assert_pdf_reads(
+        pdf,
+        [
+            issued["number"],
+            "El Salvador (SLV)",
+            "United States (USA)",
+            "2025-07-01 to 2025-07-31",
+            "Custody of detainee P1",
+            "931.51",
+            "accord-fees/1",
+            issued["lines_hash"],
+            "page 1 of 1",
+        ],
+    )
 
 
 def assert_pdf_reads(path: Path, expected: list[str]) -> None:
@@ -153,16 +180,29 @@ def test_issue_refusals_store_nothing(runner: CliRunner, database_url: str, tmp_
 def test_flight_rows_are_located_in_their_file(tmp_path: Path) -> None:
     flights = tmp_path / "flights.csv"
     flights.write_text("flight,date,hours\nGXA-1,2025-07-18,two\n")
-    code, _, err = run(CliRunner(), "bill", S23, "--agreement", A365, "--from", "2025-07", "--to", "2025-07",
-                       "--flights", flights)
+    code, _, err = run(
+        CliRunner(), "bill", S23, "--agreement", A365, "--from", "2025-07", "--to", "2025-07", "--flights", flights
+    )
     assert code == 2 and f"{flights}:2: hours: 'two' is not a decimal number" in err
 
 
 def test_reconcile_lists_each_discrepancy_with_the_money_at_stake(tmp_path: Path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("person,intake,release\nP1,2025-03-16,2025-07-12\nP9,2025-07-01,\n")
-    code, out, _ = run(CliRunner(), "reconcile", "--agreement", A365, "--month", "2025-07", "--roster", roster,
-                       "--world", S23, "--format", "json")
+    code, out, _ = run(
+        CliRunner(),
+        "reconcile",
+        "--agreement",
+        A365,
+        "--month",
+        "2025-07",
+        "--roster",
+        roster,
+        "--world",
+        S23,
+        "--format",
+        "json",
+    )
     assert code == 0
     data = json.loads(out)
     assert (data["accord_total"], data["roster_total"], data["difference"]) == ("931.51", "2301.37", "1369.86")
@@ -175,6 +215,7 @@ def test_reconcile_lists_each_discrepancy_with_the_money_at_stake(tmp_path: Path
 def test_reconcile_refuses_a_release_before_intake(tmp_path: Path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("person,intake,release\nP1,2025-03-16,2025-03-01\n")
-    code, _, err = run(CliRunner(), "reconcile", "--agreement", A365, "--month", "2025-07", "--roster", roster,
-                       "--world", S23)
+    code, _, err = run(
+        CliRunner(), "reconcile", "--agreement", A365, "--month", "2025-07", "--roster", roster, "--world", S23
+    )
     assert code == 2 and "roster.csv:2: (row): custody of P1" in err and "not after intake" in err

@@ -79,8 +79,9 @@ def test_the_evening_through_the_commands(cli: CliRunner, tmp_path: Path) -> Non
     assert _planned(tmp_path, "GXA-1") == [p for p in planned if p != "V2"]  # nobody substituted
     for person in planned:
         if person != "V2":
-            assert f"boarded {person}" in run(cli, "board", "GXA-1", "--person", person, "--identity",
-                                              f"A-{person}", boarding)
+            assert f"boarded {person}" in run(
+                cli, "board", "GXA-1", "--person", person, "--identity", f"A-{person}", boarding
+            )
     assert "departed GXA-1" in run(cli, "depart", "GXA-1", "--at", "2025-03-15T17:25:00-04:00")
 
     recorded = run(cli, "court-order", "record", str(HERE / "jgg-tro.yaml"), "--at", "2025-03-15T18:45:00-04:00")

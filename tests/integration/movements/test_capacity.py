@@ -31,23 +31,27 @@ def test_return_required_after_a_handover_still_holds_a_place(database_url: str)
     upgrade(engine)
     try:
         with engine.begin() as conn:
-            import_document(conn, load_world_file(EVENING / "evening.yaml"), now=_t("2025-03-15T12:00:00-04:00"),
-                            source="test")
+            import_document(
+                conn, load_world_file(EVENING / "evening.yaml"), now=_t("2025-03-15T12:00:00-04:00"), source="test"
+            )
             ledger = custodian_ledger(conn, Keyring(), flights, _t("2025-03-15T12:00:00-04:00"))
             service.add_flights(conn, flights, service.Step(_t("2025-03-15T12:00:00-04:00"), "test"))
-            service.draft_manifest(conn, "GXA-1", [("V3", 1), ("S1", 1)], service.Step(_t("2025-03-15T13:00:00-04:00"),
-                                                                                      "test"))
+            service.draft_manifest(
+                conn, "GXA-1", [("V3", 1), ("S1", 1)], service.Step(_t("2025-03-15T13:00:00-04:00"), "test")
+            )
             service.lock(conn, "GXA-1", service.Step(_t("2025-03-15T16:00:00-04:00"), "test"))
             for person in ("V3", "S1"):
-                service.board(conn, ledger, "GXA-1", person, f"A-{person}",
-                              service.Step(_t("2025-03-15T17:00:00-04:00"), "test"))
+                service.board(
+                    conn, ledger, "GXA-1", person, f"A-{person}", service.Step(_t("2025-03-15T17:00:00-04:00"), "test")
+                )
             service.depart(conn, "GXA-1", service.Step(_t("2025-03-15T17:25:00-04:00"), "test"))
             arrival = service.arrive(conn, ledger, "GXA-1", 1, service.Step(_t("2025-03-16T00:10:00-06:00"), "test"))
             assert all(o.handed_over for o in arrival.outcomes)
             later = _t("2025-03-16T09:00:00-06:00")
             before = service.plan_flights(conn, ["GXA-3"], later).places[AGREEMENT]
-            order = CourtOrder(id="RETURN-V3-S1", binding_from=later, effect="require_return",
-                               scope=Scope(persons=("V3", "S1")))
+            order = CourtOrder(
+                id="RETURN-V3-S1", binding_from=later, effect="require_return", scope=Scope(persons=("V3", "S1"))
+            )
             affected = record_court_order(conn, ledger, order, service.Step(later, "test"), "test")
             assert {(a.person, a.action) for a in affected} == {("V3", "return_required"), ("S1", "return_required")}
             after = service.plan_flights(conn, ["GXA-3"], later).places[AGREEMENT]

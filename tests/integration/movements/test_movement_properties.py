@@ -84,8 +84,10 @@ def actions(draw: st.DrawFn) -> list[Action]:
     for flight in draw(st.lists(st.sampled_from([f.id for f in FLIGHTS]), min_size=1, max_size=3, unique=True)):
         slots = sorted(draw(st.lists(st.integers(0, SLOTS), min_size=5, max_size=5)))
         kinds = ["plan", "lock", "board", "depart", "arrive"]
-        steps += [Action(s, k, flight, wrong_identity=draw(st.booleans()) and k == "board")
-                  for s, k in zip(slots, kinds, strict=True)]
+        steps += [
+            Action(s, k, flight, wrong_identity=draw(st.booleans()) and k == "board")
+            for s, k in zip(slots, kinds, strict=True)
+        ]
     for i in range(draw(st.integers(0, 3))):
         order = draw(court_orders(f"CO-{i}"))
         steps.append(Action(draw(st.integers(0, SLOTS)), "order", "", order))
@@ -97,10 +99,12 @@ def worlds(draw: st.DrawFn) -> World:
     kept = draw(st.lists(st.sampled_from(PEOPLE), min_size=2, unique=True))
     agreement = DOCUMENT.world.agreements[0]
     version = agreement.versions[0].model_copy(update={"capacity": draw(st.integers(1, 6))})
-    return DOCUMENT.world.model_copy(update={
-        "persons": tuple(p for p in DOCUMENT.world.persons if p.id in kept),
-        "agreements": (agreement.model_copy(update={"versions": (version,)}),),
-    })
+    return DOCUMENT.world.model_copy(
+        update={
+            "persons": tuple(p for p in DOCUMENT.world.persons if p.id in kept),
+            "agreements": (agreement.model_copy(update={"versions": (version,)}),),
+        }
+    )
 
 
 def _step(conn: Connection, ledger: Ledger, action: Action) -> None:
@@ -135,8 +139,9 @@ def _handovers_were_lawful(conn: Connection) -> int:
     """Re-decide each recorded handover; returns how many there were."""
     world = load_world(conn)
     rows = conn.execute(
-        select(movement_events.c.person_id, movement_events.c.occurred_at, movement_events.c.recorded_at)
-        .where(movement_events.c.kind == "hand_over")
+        select(movement_events.c.person_id, movement_events.c.occurred_at, movement_events.c.recorded_at).where(
+            movement_events.c.kind == "hand_over"
+        )
     ).all()
     for person, occurred, recorded in rows:
         decision = decide_person(world, person, occurred, recorded)

@@ -23,17 +23,22 @@ def _t(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-@pytest.mark.parametrize(("planned", "warned"), [("2025-03-14T12:00:00-04:00", True),
-                                                 ("2025-03-15T13:00:00-04:00", False)])
+@pytest.mark.parametrize(
+    ("planned", "warned"), [("2025-03-14T12:00:00-04:00", True), ("2025-03-15T13:00:00-04:00", False)]
+)
 def test_plans_far_ahead_are_flagged_for_recheck(database_url: str, planned: str, warned: bool) -> None:
     engine = make_engine(database_url)
     upgrade(engine)
     try:
         with engine.begin() as conn:
-            import_document(conn, load_world_file(EVENING / "evening.yaml"), now=_t("2025-03-01T12:00:00-04:00"),
-                            source="test")
-            service.add_flights(conn, load_flight_file(EVENING / "flights.yaml").flights,
-                                service.Step(_t("2025-03-01T12:00:00-04:00"), "test"))
+            import_document(
+                conn, load_world_file(EVENING / "evening.yaml"), now=_t("2025-03-01T12:00:00-04:00"), source="test"
+            )
+            service.add_flights(
+                conn,
+                load_flight_file(EVENING / "flights.yaml").flights,
+                service.Step(_t("2025-03-01T12:00:00-04:00"), "test"),
+            )
             report = service.plan_flights(conn, ["GXA-1"], _t(planned))
             decisions = stored_decisions(conn)
         assert report.recheck_before_boarding is warned

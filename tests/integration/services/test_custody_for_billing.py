@@ -23,8 +23,9 @@ AGREEMENT = "US-SLV-2025"
 
 def test_ledger_custody_bills_like_world_custody_records(database_url: str) -> None:
     keyring = Keyring()
-    run_evening(database_url, EVENING / "evening.yaml", EVENING / "flights.yaml", EVENING / "jgg-tro.yaml",
-                ROSTER, keyring)
+    run_evening(
+        database_url, EVENING / "evening.yaml", EVENING / "flights.yaml", EVENING / "jgg-tro.yaml", ROSTER, keyring
+    )
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -48,8 +49,12 @@ def test_without_a_ledger_billing_uses_the_world_custody_records(database_url: s
     try:
         upgrade(engine)
         with engine.begin() as conn:
-            import_document(conn, load_world_file(EVENING / "evening.yaml"),
-                            now=datetime.fromisoformat("2025-03-15T12:00:00-04:00"), source="test")
+            import_document(
+                conn,
+                load_world_file(EVENING / "evening.yaml"),
+                now=datetime.fromisoformat("2025-03-15T12:00:00-04:00"),
+                source="test",
+            )
             assert billing_periods(conn, load_world(conn), AGREEMENT) is None
     finally:
         engine.dispose()

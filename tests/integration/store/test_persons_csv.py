@@ -26,12 +26,15 @@ def write(path: Path, text: str) -> Path:
 def test_quarantined_rows_keep_their_starting_line_and_can_be_fixed_and_reimported(
     engine: Engine, tmp_path: Path
 ) -> None:
-    people = write(tmp_path / "people.csv", (
-        "id,status,convictions\n"
-        'P1,lpr,"2020-01-01|theft\nof a car|true"\n'  # a quoted value spanning two lines
-        "P2,alien,\n"
-        "P3,citizen,\n"
-    ))
+    people = write(
+        tmp_path / "people.csv",
+        (
+            "id,status,convictions\n"
+            'P1,lpr,"2020-01-01|theft\nof a car|true"\n'  # a quoted value spanning two lines
+            "P2,alien,\n"
+            "P3,citizen,\n"
+        ),
+    )
     with engine.begin() as connection:
         report = import_persons_csv(connection, people, now=JAN, chunk=1)
     assert (report.stored, report.quarantined, report.quarantine_path) == (2, 1, default_quarantine(people))

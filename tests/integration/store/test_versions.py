@@ -75,7 +75,8 @@ def test_a_changed_record_supersedes_and_the_old_one_stays_readable(engine: Engi
 
         rows = connection.execute(select(persons).order_by(persons.c.row_id)).all()
         assert [(r.status, r.superseded_at, r.supersedes) for r in rows] == [
-            ("undocumented", FEB, None), ("lpr", None, rows[0].row_id),
+            ("undocumented", FEB, None),
+            ("lpr", None, rows[0].row_id),
         ]
         now = load_world(connection).person_by_id["P1"]
         then = load_world(connection, known_at=JAN).person_by_id["P1"]
@@ -119,8 +120,16 @@ def test_custody_of_an_imported_agreement_is_replaced(engine: Engine) -> None:
 def test_one_current_row_per_key_is_enforced_by_the_database(engine: Engine) -> None:
     with engine.begin() as connection:
         import_document(connection, world(P1), now=JAN, source="a.yaml")
-    row = {"id": "P1", "status": "lpr", "nationalities": "", "body": "{}", "digest": "x", "seq": 9,
-           "recorded_at": FEB, "import_id": 1}
+    row = {
+        "id": "P1",
+        "status": "lpr",
+        "nationalities": "",
+        "body": "{}",
+        "digest": "x",
+        "seq": 9,
+        "recorded_at": FEB,
+        "import_id": 1,
+    }
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(insert(persons).values(**row))
 

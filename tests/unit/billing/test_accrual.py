@@ -37,8 +37,14 @@ def test_worked_example(proration: str, expected: list[str], total: str) -> None
     assert totals(result) == expected
     assert result["total"] == total
     assert lines(result, "2025-03") == [
-        {"kind": "custody", "person": "P1", "days": 16, "rate_version": "2025-03-14",
-         "rate_versions": ["2025-03-14"], "amount": expected[0]}
+        {
+            "kind": "custody",
+            "person": "P1",
+            "days": 16,
+            "rate_version": "2025-03-14",
+            "rate_versions": ["2025-03-14"],
+            "amount": expected[0],
+        }
     ]
     assert lines(result, "2025-07")[0]["days"] == 17  # the release day (18th) is not billed
 
@@ -86,24 +92,31 @@ def test_retroactive_amendment_rerates_every_earlier_day_latest_wins() -> None:
 
 
 def test_whole_months_started_charges_the_rate_of_the_first_billable_day() -> None:
-    versions = [version("2025-01-01", fee(proration="whole_months_started")),
-                version("2025-04-20", fee(amount="24000.00", proration="whole_months_started"))]
+    versions = [
+        version("2025-01-01", fee(proration="whole_months_started")),
+        version("2025-04-20", fee(amount="24000.00", proration="whole_months_started")),
+    ]
     w = world(versions, [held("P1", "2025-04-10", "2025-05-02"), held("P2", "2025-04-25", "2025-05-02")])
     april = lines(bill(w, "A", "2025-04", "2025-04").to_json(), "2025-04")
     assert [(line["person"], line["amount"]) for line in april] == [("P1", "1666.67"), ("P2", "2000.00")]
 
 
 def test_days_under_a_version_without_fee_are_not_billed() -> None:
-    versions = [version("2025-01-01", fee(amount="36500.00")), {"from": "2025-03-10", "status": "suspended"},
-                version("2025-03-20", fee(amount="36500.00"))]
+    versions = [
+        version("2025-01-01", fee(amount="36500.00")),
+        {"from": "2025-03-10", "status": "suspended"},
+        version("2025-03-20", fee(amount="36500.00")),
+    ]
     w = world(versions, [held("P1", "2025-03-01", "2025-04-01"), held("P2", "2025-03-12", "2025-03-15")])
     march = lines(bill(w, "A", "2025-03", "2025-03").to_json(), "2025-03")
     assert [(line["person"], line["days"], line["amount"]) for line in march] == [("P1", 21, "2100.00")]
 
 
 def test_lump_sum_is_one_line_in_the_month_its_version_starts() -> None:
-    versions = [version("2025-03-14", fee(amount="6000000.00", per="version", proration="lump_sum")),
-                {"from": "2026-03-14", "status": "expired"}]
+    versions = [
+        version("2025-03-14", fee(amount="6000000.00", per="version", proration="lump_sum")),
+        {"from": "2026-03-14", "status": "expired"},
+    ]
     w = world(versions, WORKED)
     result = bill(w, "A", "2025-03", "2025-05").to_json()
     assert totals(result) == ["6000000.00", "0.00", "0.00"]
@@ -129,8 +142,13 @@ def test_flight_hours_at_the_agreement_rate() -> None:
     flights = [FlightCost("GXA-1", date(2025, 3, 16), Decimal("2.5"))]
     result = bill(w, "A", "2025-03", "2025-03", flights).to_json()
     assert lines(result, "2025-03")[-1] == {
-        "kind": "flight", "flight": "GXA-1", "date": "2025-03-16", "hours": "2.5",
-        "rate_version": "2025-01-01", "rate_versions": ["2025-01-01"], "amount": "21500.00",
+        "kind": "flight",
+        "flight": "GXA-1",
+        "date": "2025-03-16",
+        "hours": "2.5",
+        "rate_version": "2025-01-01",
+        "rate_versions": ["2025-01-01"],
+        "amount": "21500.00",
     }
     assert result["total"] == "22376.71"
 

@@ -31,9 +31,7 @@ def world(
     return World.model_validate(
         {
             "sending_state": "USA",
-            "facilities": [
-                {"id": "SLV-CECOT", "country": "SLV", "kind": "prison", "timezone": "America/El_Salvador"}
-            ],
+            "facilities": [{"id": "SLV-CECOT", "country": "SLV", "kind": "prison", "timezone": "America/El_Salvador"}],
             "agreements": [
                 {
                     "id": agreement_id,

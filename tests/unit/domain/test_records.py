@@ -31,8 +31,13 @@ def test_intervals_end_after_they_start() -> None:
         )
     with pytest.raises(ValidationError, match="after binding_from"):
         CourtOrder.model_validate(
-            {"id": "O", "binding_from": "2025-03-15T18:45:00-04:00", "until": "2025-03-15T18:00:00-04:00",
-             "effect": "bar_removal", "scope": {}}
+            {
+                "id": "O",
+                "binding_from": "2025-03-15T18:45:00-04:00",
+                "until": "2025-03-15T18:00:00-04:00",
+                "effect": "bar_removal",
+                "scope": {},
+            }
         )
 
 

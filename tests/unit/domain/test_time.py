@@ -34,9 +34,9 @@ def test_an_ambiguous_time_takes_its_first_occurrence() -> None:
 
 
 def test_a_date_means_the_start_of_that_day_in_the_records_zone() -> None:
-    assert to_instant(date(2025, 3, 14), "America/El_Salvador") == datetime(
-        2025, 3, 14, 6, 0, tzinfo=UTC
-    ).astimezone(timezone(timedelta(hours=-6)))
+    assert to_instant(date(2025, 3, 14), "America/El_Salvador") == datetime(2025, 3, 14, 6, 0, tzinfo=UTC).astimezone(
+        timezone(timedelta(hours=-6))
+    )
     assert start_of_day(date(2025, 3, 14), NY).utcoffset() == timedelta(hours=-4)
     instant = datetime(2025, 3, 15, 18, 45, tzinfo=EDT)
     assert to_instant(instant, "UTC") is instant

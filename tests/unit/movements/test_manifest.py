@@ -29,7 +29,13 @@ from accord.movements.manifest import (
 T0 = datetime(2025, 3, 15, 20, 0, tzinfo=UTC)
 LIFECYCLE_KINDS: tuple[LifecycleKind, ...] = ("create", "lock", "begin_boarding", "depart", "arrive", "close", "cancel")
 PASSENGER_KINDS: tuple[PassengerKind, ...] = (
-    "add", "strike", "board", "hold", "hand_over", "refuse_handover", "mark_return_required",
+    "add",
+    "strike",
+    "board",
+    "hold",
+    "hand_over",
+    "refuse_handover",
+    "mark_return_required",
 )
 
 
@@ -98,14 +104,23 @@ def test_depart_and_arrive_walk_the_legs_in_order() -> None:
 
 def test_depart_refused_while_someone_planned_has_not_boarded() -> None:
     events: list[Event] = [
-        life("create"), change("add"), change("add", "P2"), life("lock"), life("begin_boarding"), change("board"),
+        life("create"),
+        change("add"),
+        change("add", "P2"),
+        life("lock"),
+        life("begin_boarding"),
+        change("board"),
     ]
     manifest = replay("F1", 1, events)
     with pytest.raises(TransitionRefused, match="neither boarded nor been struck"):
         apply(manifest, life("depart", 1))
     struck = PassengerEvent(
-        kind="strike", person="P2", strike_reason=StrikeReason.IDENTITY_MISMATCH,
-        occurred_at=T0, recorded_at=T0, actor="officer",
+        kind="strike",
+        person="P2",
+        strike_reason=StrikeReason.IDENTITY_MISMATCH,
+        occurred_at=T0,
+        recorded_at=T0,
+        actor="officer",
     )
     assert apply(apply(manifest, struck), life("depart", 1)).state is ManifestState.DEPARTED
 
@@ -176,12 +191,15 @@ def test_strike_needs_an_enumerated_reason_and_words_for_other() -> None:
             kind="strike", person="P1", strike_reason=StrikeReason.OTHER, occurred_at=T0, recorded_at=T0, actor="a"
         )
     with pytest.raises(ValidationError):
-        PassengerEvent(
-            kind="strike", person="P1", strike_reason="tired", occurred_at=T0, recorded_at=T0, actor="a"
-        )
+        PassengerEvent(kind="strike", person="P1", strike_reason="tired", occurred_at=T0, recorded_at=T0, actor="a")
     ok = PassengerEvent(
-        kind="strike", person="P1", strike_reason=StrikeReason.OTHER, reason="no escort seat",
-        occurred_at=T0, recorded_at=T0, actor="a",
+        kind="strike",
+        person="P1",
+        strike_reason=StrikeReason.OTHER,
+        reason="no escort seat",
+        occurred_at=T0,
+        recorded_at=T0,
+        actor="a",
     )
     assert ok.strike_reason is StrikeReason.OTHER
 

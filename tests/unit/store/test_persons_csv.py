@@ -18,15 +18,22 @@ def test_a_person_survives_its_csv_row(person: Person) -> None:
 
 def test_entries_fields_and_lists_are_read_by_position() -> None:
     person = parse_person(
-        {"id": "P1", "status": "undocumented", "nationalities": "SLV; HND", "identity_verified": "true",
-         "orders": "title8|2019-10-10||SLV+GTM;aea|2025-03-15T10:00:00-04:00",
-         "notices": "third_country|SLV|2025-03-15T09:00:00-04:00|spa|true"},
-        "people.csv", None,
+        {
+            "id": "P1",
+            "status": "undocumented",
+            "nationalities": "SLV; HND",
+            "identity_verified": "true",
+            "orders": "title8|2019-10-10||SLV+GTM;aea|2025-03-15T10:00:00-04:00",
+            "notices": "third_country|SLV|2025-03-15T09:00:00-04:00|spa|true",
+        },
+        "people.csv",
+        None,
     )
     assert person.nationalities == ("SLV", "HND")
     assert person.identity is not None and person.identity.verified
     assert [(o.basis, o.final, o.designated) for o in person.orders] == [
-        ("title8", None, ("SLV", "GTM")), ("aea", None, ()),
+        ("title8", None, ("SLV", "GTM")),
+        ("aea", None, ()),
     ]
     assert person.notices[0].exigent and not person.notices[0].attorney_access
 
@@ -35,12 +42,16 @@ def test_entries_fields_and_lists_are_read_by_position() -> None:
     ("row", "reason"),
     [
         ({"status": "lpr"}, "id: required key is missing"),
-        ({"id": "P1", "status": "lpr", "stays": "judicial|2025-01-01|2025-02-01|x"},
-         "stays[0]: 4 fields, but an entry has at most 3: kind|from|until"),
+        (
+            {"id": "P1", "status": "lpr", "stays": "judicial|2025-01-01|2025-02-01|x"},
+            "stays[0]: 4 fields, but an entry has at most 3: kind|from|until",
+        ),
         ({"id": "P1", "status": "lpr", "protections": "cat_deferral|SLV|someday"}, "protections[0].granted: "),
         ({"id": "P1", "status": "lpr", "identity_verified": "maybe"}, "identity_verified: "),
-        ({"id": "P1", "status": "lpr", "orders": "title8|2019-10-10||USA"},
-         "orders[0].designated: an order may not designate the sending state USA"),
+        (
+            {"id": "P1", "status": "lpr", "orders": "title8|2019-10-10||USA"},
+            "orders[0].designated: an order may not designate the sending state USA",
+        ),
     ],
 )
 def test_an_invalid_row_names_its_column_and_field(row: dict[str, str], reason: str) -> None:
@@ -50,7 +61,12 @@ def test_an_invalid_row_names_its_column_and_field(row: dict[str, str], reason: 
 
 
 def test_a_fact_recorded_at_has_no_place_in_the_flat_csv() -> None:
-    person = Person.model_validate({"id": "P1", "status": "lpr", "stays": [
-        {"kind": "bia", "from": "2025-01-01", "recorded_at": "2025-01-02T00:00:00Z"}]})
+    person = Person.model_validate(
+        {
+            "id": "P1",
+            "status": "lpr",
+            "stays": [{"kind": "bia", "from": "2025-01-01", "recorded_at": "2025-01-02T00:00:00Z"}],
+        }
+    )
     with pytest.raises(ValueError, match="recorded_at"):
         person_row(person)

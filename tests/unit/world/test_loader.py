@@ -101,10 +101,13 @@ world:
 
 
 def test_overlapping_versions_are_errors() -> None:
-    text = ONE_AGREEMENT + """\
+    text = (
+        ONE_AGREEMENT
+        + """\
         - {from: 2025-03-14, status: in_force}
         - {from: 2025-03-14, status: expired}
 """
+    )
     with pytest.raises(WorldInvalid) as caught:
         load_world_text(text, "v.yaml")
     assert len(caught.value.errors) == 1
@@ -119,11 +122,14 @@ def test_yaml_syntax_error_is_located() -> None:
 
 
 def test_money_as_float_is_refused() -> None:
-    text = ONE_AGREEMENT + """\
+    text = (
+        ONE_AGREEMENT
+        + """\
         - from: 2025-03-14
           status: in_force
           fee: {amount: 20000.00, currency: USD, per: year, proration: actual_365}
 """
+    )
     with pytest.raises(WorldInvalid) as caught:
         load_world_text(text, "m.yaml")
     assert "never a float" in caught.value.errors[0].message
