@@ -13,7 +13,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from accord.cli.common import console, database_url, fail, fail_located, parse_instant, user_errors
+from accord.cli.common import console, database_url, err_console, fail, fail_located, parse_instant, user_errors
 from accord.store import (
     CsvInvalid,
     ImportReport,
@@ -25,6 +25,9 @@ from accord.store import (
 )
 from accord.store.engine import make_engine
 from accord.world import dump_document, load_world_file
+
+EXIT_QUARANTINED = 1  # some rows stored, some quarantined: a script must notice
+SHOWN_REJECTIONS = 20  # invalid rows listed on stderr; all of them are in the quarantine file
 
 db_app = typer.Typer(help="The database itself (ACCORD_DATABASE_URL, default sqlite:///./accord.db).")
 
@@ -90,12 +93,21 @@ def import_persons(
     quarantine: Path | None = typer.Option(
         None, "--quarantine", help="Where invalid rows go (default: FILE's name with .quarantine.csv)."
     ),
+    all_or_nothing: bool = typer.Option(
+        False, "--all-or-nothing", help="Store nothing if any row is invalid; list every invalid row (exit 2)."
+    ),
 ) -> None:
-    """Store every valid row of FILE; write each invalid row, with its line and reason, to the quarantine
-    file. The valid rows are stored in one transaction."""
+    """Store every valid row of FILE in one transaction; write each invalid row, with its line and reason,
+    to the quarantine file.
+
+    Exit status: 0 when every row was stored; 1 when some rows were quarantined (the valid ones are
+    stored; the first invalid rows are listed on stderr as FILE:LINE: field: message); 2 when nothing was
+    stored (an unusable header, or any invalid row with --all-or-nothing)."""
     with _store() as engine, engine.begin() as connection:
         try:
-            result = import_persons_csv(connection, file, now=datetime.now(UTC), quarantine=quarantine)
+            result = import_persons_csv(
+                connection, file, now=datetime.now(UTC), quarantine=quarantine, all_or_nothing=all_or_nothing
+            )
         except CsvInvalid as exc:
             fail_located(exc.errors)
     _print_report(f"imported {file}", result.writes)
@@ -103,6 +115,14 @@ def import_persons(
         f"{result.stored} rows stored, {result.quarantined} rows quarantined"
         + (f" in {result.quarantine_path}" if result.quarantine_path else "")
     )
+    if result.rejections:
+        shown = result.rejections[:SHOWN_REJECTIONS]
+        more = len(result.rejections) - len(shown)
+        for error in shown:
+            err_console.print(str(error), markup=False)
+        if more:
+            err_console.print(f"... and {more} more in {result.quarantine_path}", markup=False)
+        raise typer.Exit(EXIT_QUARANTINED)
 
 
 @db_app.command("upgrade")

@@ -74,6 +74,7 @@ class CsvImportReport:
     quarantined: int = 0
     quarantine_path: Path | None = None
     writes: ImportReport = field(default_factory=ImportReport)
+    rejections: list[LocatedError] = field(default_factory=list)  # each quarantined row, located
 
 
 def default_quarantine(path: Path) -> Path:
@@ -81,10 +82,18 @@ def default_quarantine(path: Path) -> Path:
 
 
 def import_persons_csv(
-    connection: Connection, path: Path, *, now: datetime, quarantine: Path | None = None, chunk: int = 5000
+    connection: Connection,
+    path: Path,
+    *,
+    now: datetime,
+    quarantine: Path | None = None,
+    chunk: int = 5000,
+    all_or_nothing: bool = False,
 ) -> CsvImportReport:
     """Store every valid row of the CSV at `path` in the caller's transaction; write the others to the
-    quarantine file (only when there are any). Raises `CsvInvalid` when the header is unusable."""
+    quarantine file (only when there are any). Raises `CsvInvalid` when the header is unusable, and, with
+    `all_or_nothing`, when any row is invalid (every invalid row located, no quarantine file written);
+    the caller's transaction must then be rolled back, as a `with engine.begin()` block does."""
     quarantine = quarantine or default_quarantine(path)
     if quarantine.resolve() == path.resolve():
         raise CsvInvalid([LocatedError(str(path), 1, "(file)", "the quarantine file cannot be the input")])
@@ -102,19 +111,31 @@ def import_persons_csv(
                 raise RowInvalid(f"id: duplicate id {person.id!r} (first on line {first_line[person.id]})")
         except RowInvalid as exc:
             rejected.append([str(line), str(exc), *_data_values(header, values)])
+            report.rejections.append(_located(path, line, str(exc)))
             continue
         first_line[person.id] = line
+        if all_or_nothing and rejected:  # nothing will be stored: only validate the remaining rows
+            batch.clear()
+            continue
         batch.append(person)
         if len(batch) >= chunk:
             writer.write(flatten(PERSONS, batch))
             report.stored += len(batch)
             batch = []
+    if all_or_nothing and rejected:
+        raise CsvInvalid(report.rejections)
     writer.write(flatten(PERSONS, batch))
     report.stored += len(batch)
     if rejected:
         _write_quarantine(quarantine, [*QUARANTINE_COLUMNS, *_data_values(header, header)], rejected)
         report.quarantined, report.quarantine_path = len(rejected), quarantine
     return report
+
+
+def _located(path: Path, line: int, reason: str) -> LocatedError:
+    """A row's reason (`field.path: message`) as a `FILE:LINE: field.path: message` error."""
+    field_path, _, message = reason.partition(": ")
+    return LocatedError(str(path), line, field_path, message)
 
 
 def _read(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:

@@ -83,14 +83,47 @@ def test_import_persons_stores_valid_rows_and_quarantines_the_rest(cli: CliRunne
     )
     quarantine = tmp_path / "rejected.csv"
     result = cli.invoke(app, ["import-persons", str(people), "--quarantine", str(quarantine)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # stored, but some rows need attention
     assert "2 rows stored, 3 rows quarantined" in " ".join(result.stdout.split())
+    listed = result.stderr.splitlines()
+    assert listed[0].startswith(f"{people}:4: status: ")
+    assert listed[1].startswith(f"{people}:5: orders[0].designated: ")
+    assert listed[2] == f"{people}:6: id: duplicate id 'Q1' (first on line 2)"
     with quarantine.open(newline="", encoding="utf-8") as handle:
         rejected = list(csv.DictReader(handle))
     assert [(r["quarantine_line"], r["id"]) for r in rejected] == [("4", "Q3"), ("5", "Q4"), ("6", "Q1")]
     assert rejected[0]["quarantine_reason"].startswith("status: ")
     assert rejected[1]["quarantine_reason"].startswith("orders[0].designated: ")
     assert rejected[2]["quarantine_reason"] == "id: duplicate id 'Q1' (first on line 2)"
+
+
+def test_import_persons_all_or_nothing_stores_nothing_and_lists_every_invalid_row(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    assert cli.invoke(app, ["import", str(SCENARIO)]).exit_code == 0
+    before = rows_stored(database_url)
+    people = tmp_path / "people.csv"
+    valid = "".join(f"V{i},lpr,VEN,,\n" for i in range(7))  # valid rows after an invalid one
+    people.write_text(
+        f"id,status,nationalities,orders,convictions\nQ2,lpr,VEN,,\nQ3,alien,VEN,,\n{valid}Q4,nobody,SLV,,\n",
+        encoding="utf-8",
+    )
+    result = cli.invoke(app, ["import-persons", str(people), "--all-or-nothing"])
+    assert result.exit_code == 2, result.output
+    errors = result.stderr.splitlines()
+    assert [e.split(": ")[0] for e in errors[:2]] == [f"{people}:3", f"{people}:11"]
+    assert errors[2] == "2 errors"
+    assert rows_stored(database_url) == before
+    assert not (tmp_path / "people.quarantine.csv").exists()
+
+
+def test_import_persons_all_or_nothing_stores_a_valid_file(cli: CliRunner, tmp_path: Path) -> None:
+    assert cli.invoke(app, ["import", str(SCENARIO)]).exit_code == 0
+    people = tmp_path / "people.csv"
+    people.write_text("id,status,nationalities\nQ2,lpr,VEN\nQ5,undocumented,SLV\n", encoding="utf-8")
+    result = cli.invoke(app, ["import-persons", str(people), "--all-or-nothing"])
+    assert result.exit_code == 0, result.output
+    assert "2 rows stored, 0 rows quarantined" in " ".join(result.stdout.split())
 
 
 def test_import_persons_with_a_bad_header_stores_nothing(cli: CliRunner, database_url: str, tmp_path: Path) -> None:

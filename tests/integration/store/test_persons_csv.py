@@ -70,3 +70,16 @@ def test_the_quarantine_file_cannot_be_the_input(engine: Engine, tmp_path: Path)
     people = write(tmp_path / "people.csv", "id,status\nP1,lpr\n")
     with pytest.raises(CsvInvalid, match="cannot be the input"), engine.begin() as connection:
         import_persons_csv(connection, people, now=JAN, quarantine=people)
+
+
+def test_all_or_nothing_rolls_back_the_chunks_written_before_an_invalid_row(engine: Engine, tmp_path: Path) -> None:
+    people = write(tmp_path / "people.csv", "id,status\nP1,lpr\nP2,lpr\nP3,alien\nP4,lpr\nP5,nobody\n")
+    with engine.begin() as connection:
+        import_document(connection, load_world_text(WORLD, "w.yaml"), now=JAN, source="w.yaml")
+    with pytest.raises(CsvInvalid) as raised, engine.begin() as connection:
+        import_persons_csv(connection, people, now=JAN, chunk=1, all_or_nothing=True)  # P1, P2 written first
+    assert [(e.line, e.path) for e in raised.value.errors] == [(4, "status"), (6, "status")]
+    assert str(raised.value.errors[0]).startswith(f"{people}:4: status: ")
+    with engine.connect() as connection:
+        assert load_world(connection).persons == ()
+    assert not default_quarantine(people).exists()
