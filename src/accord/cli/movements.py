@@ -210,6 +210,24 @@ def arrive(
         console.print(f"return leg proposed: {report.return_leg}", markup=False)
 
 
+def return_command(
+    flight: str = typer.Argument(..., help="The flight the person was flown out on."),
+    person: str = typer.Option(..., "--person"),
+    at: str = AT,
+    actor: str | None = ACTOR,
+) -> None:
+    """Bring back someone marked return_required (a refused handover, or a court order after one): a
+    handover co-signed by whoever holds them now and the flight's detention custodian. Their place under
+    the agreement is freed and their fees stop; anyone not return_required is refused."""
+    with _transaction() as conn:
+        returned = service.return_person(conn, _ledger(conn), flight, person, _step(at, actor))
+    console.print(
+        f"returned {returned.person}: {returned.from_custodian} -> {returned.to_custodian} "
+        f"(ledger entry {returned.ledger_index})",
+        markup=False,
+    )
+
+
 @court_order_app.command("record")
 def court_order_record(
     file: Path = typer.Argument(..., help="A YAML file holding one court order (world-file fields)."),
@@ -247,4 +265,5 @@ def register(app: typer.Typer) -> None:
     app.command("board")(board)
     app.command("depart")(depart)
     app.command("arrive")(arrive)
+    app.command("return")(return_command)
     app.command("status")(status)

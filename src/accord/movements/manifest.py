@@ -52,6 +52,7 @@ class PassengerStatus(StrEnum):
     HELD = "held"  # in flight and covered by a court order: the escort keeps them, no handover
     HANDED_OVER = "handed_over"
     RETURN_REQUIRED = "return_required"
+    RETURNED = "returned"  # back in the sending state's detention: a co-signed handover in the ledger
 
 
 # People who still occupy a seat (and an agreement place) on an open manifest.
@@ -68,7 +69,9 @@ class StrikeReason(StrEnum):
 
 
 LifecycleKind = Literal["create", "lock", "begin_boarding", "depart", "arrive", "close", "cancel"]
-PassengerKind = Literal["add", "strike", "board", "hold", "hand_over", "refuse_handover", "mark_return_required"]
+PassengerKind = Literal[
+    "add", "strike", "board", "hold", "hand_over", "refuse_handover", "mark_return_required", "return"
+]
 
 
 class _Event(Record):
@@ -144,6 +147,7 @@ PASSENGER: Mapping[tuple[PassengerStatus | None, PassengerKind], PassengerStatus
     (P.BOARDED, "refuse_handover"): P.RETURN_REQUIRED,
     (P.HELD, "refuse_handover"): P.RETURN_REQUIRED,
     (P.HANDED_OVER, "mark_return_required"): P.RETURN_REQUIRED,
+    (P.RETURN_REQUIRED, "return"): P.RETURNED,
 }
 
 PASSENGER_CHANGES_IN: Mapping[PassengerKind, frozenset[ManifestState]] = {
@@ -155,6 +159,8 @@ PASSENGER_CHANGES_IN: Mapping[PassengerKind, frozenset[ManifestState]] = {
     "refuse_handover": frozenset({S.DEPARTED, S.ARRIVED}),
     # A require_return order reaches people already in foreign custody, after the flight is closed too.
     "mark_return_required": frozenset({S.ARRIVED, S.CLOSED}),
+    # Someone refused at an intermediate stop flies on with the escort (DEPARTED) and may be returned later.
+    "return": frozenset({S.DEPARTED, S.ARRIVED, S.CLOSED}),
 }
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert
 from accord.domain import Person, World
 from accord.domain.time import local_date, to_instant
 from accord.ledger.repository import ledger_ids
-from accord.ledger.service import Ledger, record_handover
+from accord.ledger.service import Ledger, record_handover, where
 from accord.movements.flights import Flight, Serves, flight_problems
 from accord.movements.handover import Decided, HandoverPermit, HandoverRefusal, permit_handover
 from accord.movements.manifest import (
@@ -471,6 +471,42 @@ def _propose_return(conn: Connection, flight: Flight, leg: int, person: str, ste
             reason=reason,
         )
     )
+
+
+RETURN_BASIS = "return_required"  # the ledger's legal basis of a return; the manifest event says why
+
+
+@dataclass(frozen=True)
+class Returned:
+    person: str
+    from_custodian: str  # who held them: the receiving custodian, or the escort after a refused handover
+    to_custodian: str  # the flight's detention custodian in the sending state
+    ledger_index: int
+
+
+def return_person(conn: Connection, ledger: Ledger, flight_id: str, person_id: str, step: Step) -> Returned:
+    """Bring back someone marked return_required on this flight (a refused handover, or a court order
+    after a handover): one handover from whoever holds them now to the flight's detention custodian,
+    co-signed by both. From then on they hold no place of the agreement and accrue no fee. Anyone not
+    return_required on this manifest is refused (MovementError), and nothing is written."""
+    flight = repo.load_flight(conn, flight_id)
+    manifest = repo.load_manifest(conn, flight)
+    why = f"returned to {flight.detention_custodian} at {flight.origin.code}"
+    repo.append(conn, flight, manifest, [step.change("return", person_id, why)])  # refused unless return_required
+    custody = where(conn, ledger, person_id)
+    holder = flight.escort if custody is None else custody.custodian
+    index = record_handover(
+        conn,
+        ledger,
+        person_id=person_id,
+        from_custodian=holder,
+        to_custodian=flight.detention_custodian,
+        place=f"return to {flight.origin.code} after flight {flight.id}",
+        occurred_at=step.at,
+        recorded_at=step.recorded,
+        legal_basis=RETURN_BASIS,
+    )
+    return Returned(person_id, holder, flight.detention_custodian, index)
 
 
 def cancel(conn: Connection, flight_id: str, step: Step, reason: str) -> None:

@@ -1,5 +1,5 @@
 """The movement commands end to end through the real `accord` app on a SQLite file: flight add, manifest
-plan --apply, lock, board (an identity mismatch included), depart, court-order record, arrive, status;
+plan --apply, lock, board (an identity mismatch included), depart, court-order record, arrive, status, return;
 and bad input refused with a clear message, exit 2, no traceback, nothing stored."""
 
 from __future__ import annotations
@@ -95,6 +95,13 @@ def test_the_evening_through_the_commands(cli: CliRunner, tmp_path: Path) -> Non
 
     status = run(cli, "status", "--person", "V1", "--at", "2025-03-16T01:00:00-06:00")
     assert "GXA-1 (arrived), leg 1, return_required" in status and "custody: ICE-AIR" in status
+
+    not_required = run(cli, "return", "GXA-1", "--person", "V3", "--at", "2025-03-16T02:00:00-06:00", code=2)
+    assert "cannot return V3, who is handed_over" in not_required
+    returned = run(cli, "return", "GXA-1", "--person", "V1", "--at", "2025-03-16T08:00:00-04:00")
+    assert "returned V1: ICE-AIR -> ICE-HRL (ledger entry" in returned
+    status = run(cli, "status", "--person", "V1", "--at", "2025-03-16T09:00:00-04:00")
+    assert "GXA-1 (arrived), leg 1, returned" in status and "custody: ICE-HRL" in status
 
 
 def test_bad_input_is_refused_cleanly(cli: CliRunner, tmp_path: Path) -> None:

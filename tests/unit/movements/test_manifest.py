@@ -36,6 +36,7 @@ PASSENGER_KINDS: tuple[PassengerKind, ...] = (
     "hand_over",
     "refuse_handover",
     "mark_return_required",
+    "return",
 )
 
 
@@ -157,6 +158,22 @@ def test_passenger_change_follows_both_tables(state: ManifestState, kind: Passen
             apply(manifest, change(kind))
     else:
         assert apply(manifest, change(kind)).passengers["P1"].status is target
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        [change("refuse_handover")],  # refused at arrival: still with the escort
+        [change("hand_over"), change("mark_return_required")],  # ordered back after the handover
+        [change("hand_over"), change("mark_return_required"), life("close")],
+    ],
+)
+def test_only_someone_return_required_is_returned(path: list[Event]) -> None:
+    arrived = replay("F1", 1, [*PATHS[ManifestState.ARRIVED], *path])
+    returned = apply(arrived, change("return"))
+    assert returned.passengers["P1"].status is PassengerStatus.RETURNED
+    with pytest.raises(TransitionRefused, match="cannot return P1, who is returned"):
+        apply(returned, change("return"))
 
 
 @pytest.mark.parametrize("state", list(ManifestState))
