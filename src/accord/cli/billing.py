@@ -35,6 +35,7 @@ from accord.billing.repository import find_document
 from accord.cli.common import UserError, console, database_url, fail, fail_located, user_errors
 from accord.domain.world import World
 from accord.services.custody import billing_periods
+from accord.services.flight_costs import billing_flights
 from accord.store import NothingStored, UnitOfWork, load_world, upgrade
 from accord.world import load_world_file
 
@@ -59,7 +60,11 @@ class Shown(StrEnum):
 AGREEMENT = typer.Option(..., "--agreement", help="The agreement's id.")
 MONTH = typer.Option(..., "--month", help="The month, YYYY-MM.")
 WORLD = typer.Option(None, "--world", help="Read the facts from this world file instead of the database.")
-FLIGHTS = typer.Option(None, "--flights", help="CSV of flights to charge: flight,date,hours.")
+FLIGHTS = typer.Option(
+    None,
+    "--flights",
+    help="CSV of flights to charge (flight,date,hours) that Accord did not fly; flights on record are charged anyway.",
+)
 
 
 @contextmanager
@@ -77,15 +82,19 @@ def _billing_errors() -> Iterator[None]:
             raise UserError(f"the database at {database_url()} holds no world: run `accord import` first") from exc
 
 
-def _read_source(source: str, agreement: str) -> tuple[World, tuple[CustodyPeriod, ...] | None]:
-    """WORLD (a world file: its custody records) or DB (`db` or a database URL: the custody ledger's
-    periods when it holds the agreement's handovers, else the stored custody records)."""
+def _read_source(
+    source: str, agreement: str, flights: Path | None
+) -> tuple[World, tuple[CustodyPeriod, ...] | None, tuple[FlightCost, ...]]:
+    """WORLD (a world file: its custody records, and the flights listed in --flights) or DB (`db` or a
+    database URL: the custody ledger's periods when it holds the agreement's handovers, else the stored
+    custody records; the flights flown under the agreement, plus those listed)."""
     if Path(source).is_file():
-        return load_world_file(source).world, None
+        return load_world_file(source).world, None, _flights(flights)
     if source == "db" or "://" in source:
         with UnitOfWork(database_url() if source == "db" else source) as uow:
             world = load_world(uow.connection)
-            return world, billing_periods(uow.connection, world, agreement)
+            periods = billing_periods(uow.connection, world, agreement)
+            return world, periods, billing_flights(uow.connection, world, agreement, _flights(flights))
     raise UserError(f"{source!r} is neither a world file nor a database URL (or `db`)")
 
 
@@ -107,11 +116,11 @@ def bill(
 ) -> None:
     """Preview the monthly invoices of an agreement over a range of months; stores nothing."""
     with _billing_errors():
-        world, periods = _read_source(source, agreement)
+        world, periods, charged = _read_source(source, agreement, flights)
         if periods is None:
-            result = bill_world(world, agreement, first, last, _flights(flights))
+            result = bill_world(world, agreement, first, last, charged)
         else:
-            result = bill_periods(world, agreement, periods, first, last, _flights(flights))
+            result = bill_periods(world, agreement, periods, first, last, charged)
     if output is Format.json:
         _print_json(result.to_json())
     elif output is Format.csv:
@@ -122,11 +131,13 @@ def bill(
 
 def _facts(uow: UnitOfWork, world_file: Path | None, flights: Path | None, agreement: str) -> Facts:
     """The facts an invoice is issued from: a world file's custody records, or the database's custody
-    (the ledger's periods when it holds the agreement's handovers, else the stored custody records)."""
+    (the ledger's periods when it holds the agreement's handovers, else the stored custody records) and
+    the flights flown under the agreement; flights listed in --flights are added in both cases."""
     if world_file is not None:
         return Facts(load_world_file(world_file).world, flights=_flights(flights))
     world = load_world(uow.connection)
-    return Facts(world, periods=billing_periods(uow.connection, world, agreement), flights=_flights(flights))
+    periods = billing_periods(uow.connection, world, agreement)
+    return Facts(world, periods=periods, flights=billing_flights(uow.connection, world, agreement, _flights(flights)))
 
 
 def _summary(document: IssuedDocument, verb: str) -> None:
@@ -252,7 +263,7 @@ def reconcile_command(
 ) -> None:
     """List every difference between a roster and Accord's custody record, with the money at stake."""
     with _billing_errors():
-        facts, periods = _read_source(str(world) if world is not None else "db", agreement)
+        facts, periods, _ = _read_source(str(world) if world is not None else "db", agreement, None)
         find_agreement(facts, agreement)
         theirs = read_roster(roster, agreement)
         ours = periods if periods is not None else tuple(periods_from_world(facts, agreement))

@@ -25,6 +25,7 @@ from accord.rules.decision import DecisionSet
 from accord.rules.interpreter import decide
 from accord.services.custody import billing_periods
 from accord.services.evening import run_evening
+from accord.services.flight_costs import billing_flights
 from accord.store import load_world, summary
 from accord.store.engine import make_engine
 from accord.store.reader import Summary
@@ -61,6 +62,7 @@ def demo(
         export_ledger(connection, ledger, export_dir)
         keys = trusted_keys(connection, ledger)
         periods = billing_periods(connection, world, AGREEMENT)
+        flights = billing_flights(connection, world, AGREEMENT)
     engine.dispose()
     console.print(Panel.fit(load_world_file(world_file).title or str(world_file), title="Accord demo"))
     _print_summary(stored)
@@ -74,19 +76,22 @@ def demo(
         f"exported to {export_dir}/ and verified offline: {report.size} entries, root "
         f"{report.root.hex()[:16]}..., " + ", ".join(f"{n} {k}" for k, n in sorted(report.kinds.items()))
     )
-    console.rule(f"Fees under {AGREEMENT}, from the custody ledger")
-    invoices = bill_periods(world, AGREEMENT, periods or (), BILLED_MONTHS[0], BILLED_MONTHS[-1])
+    console.rule(f"Fees under {AGREEMENT}, from the custody ledger and the flights flown")
+    invoices = bill_periods(world, AGREEMENT, periods or (), BILLED_MONTHS[0], BILLED_MONTHS[-1], flights)
     _print_invoices(invoices)
 
 
 def _print_invoices(invoices: InvoiceSet) -> None:
     """Month totals only: `accord bill db --agreement ... --format table` shows every line."""
     table = Table(title=f"{invoices.payee} invoices {invoices.payer} ({invoices.currency})", title_justify="left")
-    for column in ("month", "detainee lines", "total"):
+    for column in ("month", "custody lines", "flight lines", "total"):
         table.add_column(column, justify="left" if column == "month" else "right")
     for invoice in invoices.invoices:
-        table.add_row(str(invoice.month), str(len(invoice.lines)), format_minor(invoice.total, invoices.currency))
-    table.add_row("all", "", format_minor(invoices.total, invoices.currency))
+        kinds = Counter(line.kind for line in invoice.lines)
+        flights = str(kinds["flight"])
+        custody = str(len(invoice.lines) - kinds["flight"])
+        table.add_row(str(invoice.month), custody, flights, format_minor(invoice.total, invoices.currency))
+    table.add_row("all", "", "", format_minor(invoices.total, invoices.currency))
     console.print(table)
 
 
