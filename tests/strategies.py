@@ -170,10 +170,9 @@ def _few(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[tuple[Any, ...]]
 
 
 @st.composite
-def persons(draw: st.DrawFn, ident: str | None = None, fact_recorded_at: bool = True) -> Person:
-    """A valid person; `fact_recorded_at=False` leaves `recorded_at` off the person's facts (the flat CSV
-    carries it for the person only)."""
-    person = Person(
+def persons(draw: st.DrawFn, ident: str | None = None) -> Person:
+    """A valid person, each of its facts with or without its own `recorded_at`."""
+    return Person(
         id=ident or draw(identifiers),
         birth_date=draw(st.none() | days),
         sex=draw(st.none() | st.sampled_from(["M", "F", "X"])),
@@ -193,14 +192,6 @@ def persons(draw: st.DrawFn, ident: str | None = None, fact_recorded_at: bool = 
         fear_claims=draw(_few(fear_claims())),
         recorded_at=draw(recorded),
     )
-    if not fact_recorded_at:
-        facts = ("orders", "protections", "stays", "pending", "convictions", "designations", "notices", "fear_claims")
-        person = person.model_copy(
-            update={
-                name: tuple(f.model_copy(update={"recorded_at": None}) for f in getattr(person, name)) for name in facts
-            }
-        )
-    return person
 
 
 @st.composite

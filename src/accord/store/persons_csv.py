@@ -39,15 +39,20 @@ PERSON_COLUMNS = (
     "recorded_at",
 )
 LIST_COLUMNS = frozenset({"nationalities", "languages"})
+# Each entry's fields in order; the last, `recorded_at` (when the system learnt the fact, for decisions
+# "as known at"), is optional like every trailing field.
 FACT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "orders": ("basis", "issued", "final", "designated"),
-    "protections": ("kind", "country", "granted", "terminated"),
-    "stays": ("kind", "from", "until"),
-    "pending": ("kind", "filed", "decided"),
-    "convictions": ("date", "offense", "aggravated_felony"),
-    "designations": ("kind", "from", "until"),
-    "notices": ("kind", "country", "served", "language", "exigent", "attorney_access"),
-    "fear_claims": ("country", "stated", "outcome", "decided"),
+    column: (*fields, "recorded_at")
+    for column, fields in {
+        "orders": ("basis", "issued", "final", "designated"),
+        "protections": ("kind", "country", "granted", "terminated"),
+        "stays": ("kind", "from", "until"),
+        "pending": ("kind", "filed", "decided"),
+        "convictions": ("date", "offense", "aggravated_felony"),
+        "designations": ("kind", "from", "until"),
+        "notices": ("kind", "country", "served", "language", "exigent", "attorney_access"),
+        "fear_claims": ("country", "stated", "outcome", "decided"),
+    }.items()
 }
 ENTRY_LISTS = frozenset({"designated"})
 # A quarantine file carries these two in front; importing a corrected quarantine file ignores them.
@@ -260,7 +265,7 @@ def _reason(path: str, message: str) -> str:
 
 def person_row(person: Person) -> dict[str, str]:
     """The CSV row of a person: the inverse of `parse_person`. Raises ValueError for what the flat
-    format cannot carry (a fact's own `recorded_at`, a separator inside a value)."""
+    format cannot carry (a separator inside a value)."""
     data = person.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude={"identity"})
     if person.identity is not None:  # `identity_verified` is written even when false: it says identity is on file
         data.update({f"identity_{name}": value for name, value in person.identity.model_dump().items()})

@@ -83,3 +83,18 @@ def test_all_or_nothing_rolls_back_the_chunks_written_before_an_invalid_row(engi
     with engine.connect() as connection:
         assert load_world(connection).persons == ()
     assert not default_quarantine(people).exists()
+
+
+def test_a_fact_keeps_its_own_recorded_at_for_decisions_as_known_at(engine: Engine, tmp_path: Path) -> None:
+    people = write(
+        tmp_path / "people.csv",
+        "id,status,stays\nP1,lpr,bia|2025-01-01||2025-01-10T09:00:00-05:00;judicial|2025-01-05\n",
+    )
+    with engine.begin() as connection:
+        import_document(connection, load_world_text(WORLD, "w.yaml"), now=JAN, source="w.yaml")
+        import_persons_csv(connection, people, now=FEB)
+        stored = load_world(connection).persons[0].stays
+    assert [(s.kind, s.recorded_at) for s in stored] == [
+        ("bia", datetime(2025, 1, 10, 14, tzinfo=UTC)),
+        ("judicial", None),  # no recorded_at of its own: known from the import on
+    ]
