@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from accord.domain.time import rfc3339
 from accord.ledger.service import Custody, Ledger, where
-from accord.movements.manifest import Passenger, PassengerEvent, replay
+from accord.movements.manifest import Passenger, PassengerEvent, PassengerStatus, replay
 from accord.services import movements_repository as repo
 from accord.store.tables_decisions import StoredDecision, stored_decisions
 
@@ -45,6 +45,8 @@ class PersonStatus:
             )
         if self.last_event is not None and self.last_event.reason:
             lines.append(f"  last change: {self.last_event.kind}: {self.last_event.reason}")
+        if self.passenger is not None and self.passenger.status is PassengerStatus.RETURN_REQUIRED:
+            lines.append(f"  next: bring them back with `accord return {self.flight} --person {self.person} --at TS`")
         lines += _decision_lines(self.decision)
         return lines
 

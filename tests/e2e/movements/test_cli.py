@@ -95,6 +95,7 @@ def test_the_evening_through_the_commands(cli: CliRunner, tmp_path: Path) -> Non
 
     status = run(cli, "status", "--person", "V1", "--at", "2025-03-16T01:00:00-06:00")
     assert "GXA-1 (arrived), leg 1, return_required" in status and "custody: ICE-AIR" in status
+    assert "next: bring them back with `accord return GXA-1 --person V1 --at TS`" in status
 
     not_required = run(cli, "return", "GXA-1", "--person", "V3", "--at", "2025-03-16T02:00:00-06:00", code=2)
     assert "cannot return V3, who is handed_over" in not_required
