@@ -19,6 +19,7 @@ from accord.domain import World
 from accord.rules.decision import DecisionSet
 from accord.rules.inputs import inputs_hash
 from accord.rules.interpreter import UnknownPerson, decide, explain_trace
+from accord.rules.knowledge import as_known_at
 from accord.rules.pack import Pack, UnknownPack, load_pack, pack_for_world, pack_names
 from accord.store.unit_of_work import UnitOfWork
 from accord.world import WorldInvalid, load_world_file
@@ -269,7 +270,7 @@ def decide_and_store(
 
     known = known_at or as_of
     with UnitOfWork(url) as uow:
-        world = _stored_world(uow, known)
+        world = as_known_at(_stored_world(uow, known), known)  # what the decision reads, and what replay hashes
         pack = _pack(pack_name, world)
         decided = decide(world, as_of, known, persons, pack)
         record_decisions(uow.connection, decided, inputs_hash(world, pack, as_of, known), now_utc())

@@ -26,9 +26,11 @@ from accord.rules.interpreter import decide
 from accord.services.custody import billing_periods
 from accord.services.evening import run_evening
 from accord.services.flight_costs import billing_flights
+from accord.services.replay import replay_decisions
 from accord.store import load_world, summary
 from accord.store.engine import make_engine
 from accord.store.reader import Summary
+from accord.store.tables_decisions import stored_decisions
 from accord.world import load_world_file
 
 REFERENCE_WORLD = Path("examples/us-slv-2025.yaml")
@@ -63,6 +65,7 @@ def demo(
         keys = trusted_keys(connection, ledger)
         periods = billing_periods(connection, world, AGREEMENT)
         flights = billing_flights(connection, world, AGREEMENT)
+        replays = replay_decisions(connection, stored_decisions(connection))
     engine.dispose()
     console.print(Panel.fit(load_world_file(world_file).title or str(world_file), title="Accord demo"))
     _print_summary(stored)
@@ -70,11 +73,16 @@ def demo(
     console.rule("The evening of 2025-03-15, step by step")
     for line in outcome.lines():
         console.print(line, markup=False, highlight=False)
-    console.rule("Custody ledger")
+    console.rule("Custody ledger and stored decisions")
     report = verify_export(export_dir, keys)
     console.print(
         f"exported to {export_dir}/ and verified offline: {report.size} entries, root "
         f"{report.root.hex()[:16]}..., " + ", ".join(f"{n} {k}" for k, n in sorted(report.kinds.items()))
+    )
+    differing = sum(1 for r in replays if not r.same)
+    console.print(
+        f"every decision the evening stored, made again from the record as known then: {len(replays)} replayed, "
+        f"{len(replays) - differing} the same, {differing} different (`accord decisions replay`)"
     )
     console.rule(f"Fees under {AGREEMENT}, from the custody ledger and the flights flown")
     invoices = bill_periods(world, AGREEMENT, periods or (), BILLED_MONTHS[0], BILLED_MONTHS[-1], flights)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 Status = Literal["allowed", "blocked"]
@@ -100,9 +100,9 @@ def decision_id(decided: DecisionSet, person: PersonDecision, inputs_hash: str) 
     """A content address for one person's decision: SHA-256 over the decision JSON with the instants,
     the pack, the era and the hash of the inputs. The same inputs give the same id on any node, and an
     auditor holding the stored decision can recompute it, so a handover's legal basis can cite it."""
-    content = {
-        "as_of": decided.as_of.isoformat(),
-        "known_at": decided.known_at.isoformat(),
+    content = {  # instants in UTC: the same instant written with another offset is the same decision
+        "as_of": decided.as_of.astimezone(UTC).isoformat(),
+        "known_at": decided.known_at.astimezone(UTC).isoformat(),
         "rule_pack": decided.rule_pack,
         "era": decided.era,
         "inputs_hash": inputs_hash,

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, insert
 
 from accord.domain import Person, World
-from accord.domain.time import local_date, to_instant
+from accord.domain.time import local_date, rfc3339, to_instant
 from accord.ledger.repository import ledger_ids
 from accord.ledger.service import Ledger, record_handover, where
 from accord.movements.flights import Flight, Serves, flight_problems
@@ -90,6 +90,20 @@ class Step:
         )
 
 
+def recheck_warning(pack: Pack, as_of: datetime, decided_at: datetime) -> Reason | None:
+    """The warning a movement's decision carries when it is made more than RECHECK_HORIZON before the
+    departure it is for (RULES.md §2: only movements emit it); None otherwise. Its instants are written in
+    UTC, as they are stored, so that a replay of the stored decision gives the same words."""
+    if as_of - decided_at <= RECHECK_HORIZON:
+        return None
+    return Reason(
+        "recheck_before_boarding",
+        f"decided at {rfc3339(decided_at.astimezone(UTC))} for a departure at {rfc3339(as_of.astimezone(UTC))}, "
+        f"more than {RECHECK_HORIZON} ahead: the facts may change, so it is decided again at lock and boarding",
+        pack.source_for("recheck_before_boarding"),
+    )
+
+
 @dataclass
 class Context:
     """The stored world as known at one instant (pruned once), with its pack, and the decisions made on it."""
@@ -115,13 +129,8 @@ class Context:
             return {}
         era = self.pack.era_at(as_of)
         decisions = tuple(trace_person(self.world, person, as_of, self.pack).decision() for person in known)
-        if as_of - decided_at > RECHECK_HORIZON:
-            warning = Reason(
-                "recheck_before_boarding",
-                f"decided at {decided_at.isoformat()} for a departure at {as_of.isoformat()}, more than "
-                f"{RECHECK_HORIZON} ahead: the facts may change, so it is decided again at lock and boarding",
-                self.pack.source_for("recheck_before_boarding"),
-            )
+        warning = recheck_warning(self.pack, as_of, decided_at)
+        if warning is not None:
             decisions = tuple(with_warning(d, warning) for d in decisions)
         result = DecisionSet(as_of, self.known_at, self.pack.name, era.id if era else None, decisions)
         ids: dict[str, str] = {}

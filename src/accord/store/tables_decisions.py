@@ -5,6 +5,7 @@ Rows are never updated; a later decision for the same person is a new row."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,11 +73,16 @@ def record_decisions(
     return ids
 
 
-def stored_decisions(connection: Connection, person: str | None = None) -> list[StoredDecision]:
-    """Stored decisions, oldest first; only one person's when `person` is given."""
+def stored_decisions(
+    connection: Connection, person: str | None = None, decision_ids: Sequence[str] | None = None
+) -> list[StoredDecision]:
+    """Stored decisions, oldest first; only one person's when `person` is given, only those with the
+    given content ids when `decision_ids` is."""
     query = select(decisions).order_by(decisions.c.id)
     if person is not None:
         query = query.where(decisions.c.person == person)
+    if decision_ids is not None:
+        query = query.where(decisions.c.decision_id.in_(list(decision_ids)))
     return [
         StoredDecision(
             id=row.id,

@@ -1,5 +1,6 @@
 """A plan made more than 24 hours before departure carries `recheck_before_boarding` (RULES.md §2): the
-warning is on every stored decision and on the plan, and never changes a status."""
+warning is on every stored decision and on the plan, never changes a status, and is given again when the
+decision is replayed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from accord.movements.files import load_flight_file
 from accord.services import movements as service
+from accord.services.replay import replay_decisions
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 from accord.store.tables_decisions import stored_decisions
@@ -41,6 +43,7 @@ def test_plans_far_ahead_are_flagged_for_recheck(database_url: str, planned: str
             )
             report = service.plan_flights(conn, ["GXA-1"], _t(planned))
             decisions = stored_decisions(conn)
+            replays = replay_decisions(conn, decisions)
         assert report.recheck_before_boarding is warned
         assert decisions, "planning stores the decisions it made"
         for decision in decisions:
@@ -49,5 +52,8 @@ def test_plans_far_ahead_are_flagged_for_recheck(database_url: str, planned: str
             for pathway in pathways:
                 codes = [w["code"] for w in pathway["warnings"]]
                 assert ("recheck_before_boarding" in codes) is warned
+        # Replaying re-attaches the warning from the stored instants: every decision comes out the same.
+        assert [r.differences for r in replays] == [()] * len(decisions)
+        assert [r.decision_id for r in replays] == [d.decision_id for d in decisions]
     finally:
         engine.dispose()
