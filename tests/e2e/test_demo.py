@@ -1,0 +1,42 @@
+"""`accord demo`, the main job `make demo` runs, end to end on an empty database of each kind: the evening of
+2025-03-15 decided, replayed with a co-signed ledger verified offline, its decisions replayed, and billed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from accord.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+
+
+def test_the_demo_tells_the_evening_from_decision_to_invoice(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACCORD_DATABASE_URL", database_url)
+    monkeypatch.setenv("ACCORD_LEDGER_KEYRING", str(tmp_path / "keyring.json"))
+    result = CliRunner().invoke(
+        app,
+        [
+            "demo",
+            str(EXAMPLES / "us-slv-2025.yaml"),
+            "--flights",
+            str(EXAMPLES / "flights" / "evening-2025-03-15.yaml"),
+            "--court-order",
+            str(EXAMPLES / "court-orders" / "jgg-tro-class.yaml"),
+            "--ledger-export",
+            str(tmp_path / "ledger"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())  # the console wraps long lines
+    assert "(era us-baseline): 106 of 301 people could lawfully be moved." in out
+    assert "REFUSED" in out and "court_order (court order JGG-TRO-CLASS (bar_removal)" in out
+    assert "verified offline: 196 entries" in out and "190 handover" in out
+    assert "1113 replayed, 1113 the same, 0 different" in out
+    assert "│ 2025-03 │ 70 │ 2 │ 209031.70 │" in out and "│ all │ │ │ 324100.50 │" in out
+    assert (tmp_path / "ledger").is_dir()
