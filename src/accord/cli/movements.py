@@ -216,9 +216,11 @@ def return_command(
     at: str = AT,
     actor: str | None = ACTOR,
 ) -> None:
-    """Bring back someone marked return_required (a refused handover, or a court order after one): a
-    handover co-signed by whoever holds them now and the flight's detention custodian. Their place under
-    the agreement is freed and their fees stop; anyone not return_required is refused."""
+    """Bring back someone marked return_required, with a co-signed handover to the flight's detention custodian.
+
+    They were refused at arrival, or a court order required their return after the handover. Whoever
+    holds them now (the receiving custodian, or the escort) and the detention custodian both sign; their
+    place under the agreement is freed and their fees stop. Anyone not return_required is refused."""
     with _transaction() as conn:
         returned = service.return_person(conn, _ledger(conn), flight, person, _step(at, actor))
     console.print(
