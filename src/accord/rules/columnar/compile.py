@@ -8,7 +8,7 @@ birth-date cutoffs, so comparing an age is comparing two integers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -76,7 +76,7 @@ class CompiledOrder:
     effect: str
     binding_from: datetime
     binding_from_us: int
-    persons: tuple[str, ...] | None
+    persons: NDArray[np.int32] | None  # the persons named, as their slots in `Run.named`
     nationalities: tuple[int, ...] | None
     designations: tuple[int, ...] | None  # indices into the designation kinds
     districts: tuple[str, ...] | None
@@ -110,6 +110,7 @@ class Run:
     adult_cutoff: int
     agreements: tuple[CompiledAgreement, ...]
     court_orders: tuple[CompiledOrder, ...]
+    named: tuple[str, ...]  # every person id a court order in effect names, each once
 
 
 def compile_run(world: World, pack: Pack, as_of: datetime, known_at: datetime) -> Run:
@@ -119,6 +120,9 @@ def compile_run(world: World, pack: Pack, as_of: datetime, known_at: datetime) -
     today = local_date(as_of, tz)
     era = pack.era_at(as_of)
     scope = pack.parameters.aea_scope
+    in_effect = [o for o in known.court_orders if o.in_effect(as_of)]
+    # One lookup of a chunk's ids against every person named, not one per order (individual orders add up).
+    slots = {p: i for i, p in enumerate(dict.fromkeys(p for o in in_effect for p in o.scope.persons or ()))}
     return Run(
         world=known,
         pack=pack,
@@ -147,7 +151,8 @@ def compile_run(world: World, pack: Pack, as_of: datetime, known_at: datetime) -
             for i, a in enumerate(known.agreements)
             if a.sending == known.sending_state
         ),
-        court_orders=tuple(_court_order(o) for o in known.court_orders if o.in_effect(as_of)),
+        court_orders=tuple(_court_order(o, slots) for o in in_effect),
+        named=tuple(slots),
     )
 
 
@@ -224,7 +229,7 @@ def _capacity_full(world: World, agreement: Agreement, version: object, as_of: d
     return p.occupancy(world, agreement.id, local_date(as_of, tz)) >= int(capacity)
 
 
-def _court_order(order: CourtOrder) -> CompiledOrder:
+def _court_order(order: CourtOrder, slots: Mapping[str, int]) -> CompiledOrder:
     scope = order.scope
     destinations = None
     if scope.destinations is not None:
@@ -235,7 +240,7 @@ def _court_order(order: CourtOrder) -> CompiledOrder:
         effect=order.effect,
         binding_from=order.binding_from,
         binding_from_us=micros(order.binding_from),
-        persons=scope.persons,
+        persons=None if scope.persons is None else np.array([slots[p] for p in scope.persons], dtype=np.int32),
         nationalities=tuple(COUNTRY_CODE[c] for c in scope.nationalities) if scope.nationalities is not None else None,
         designations=tuple(_DESIGNATION_KINDS.index(k) for k in scope.designations)
         if scope.designations is not None

@@ -58,7 +58,12 @@ _OUTCOME = {outcome: i for i, outcome in enumerate(FEAR_OUTCOMES)}
 # overlap); measured faster than 64 Ki and 1 Mi on 2 M people, one or two threads (docs/benchmarks-rules.md).
 CHUNK = 1 << 18
 _NO_ROWS = np.zeros(0, dtype=np.int64)
-_NO_BITS = np.zeros(0, dtype=np.uint64)
+WORD = 64  # court orders per uint64 word of a pathway's court-order bits
+
+
+def court_words(orders: int) -> int:
+    """How many uint64 words hold one bit per court order in effect (at least one)."""
+    return max(1, -(-orders // WORD))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +78,9 @@ class Rows:
     agreement: I16  # index into Run.agreements, -1 for none
     reasons: U32
     warnings: U8
-    court_orders: U64  # bit j: Run.court_orders[j] covers the pathway
+    # (rows, words): bit j % 64 of word j // 64 set when Run.court_orders[j] covers the pathway; one word
+    # unless more than 64 orders are in effect.
+    court_orders: U64
 
     @classmethod
     def of(cls, blocks: Sequence[Block]) -> Rows:
@@ -81,7 +88,9 @@ class Rows:
         once (no per-block arrays, no concatenation)."""
         sizes = [len(b) for b in blocks]
         total = sum(sizes)
-        rows = cls(**{name: np.empty(total, dtype=dtype) for name, dtype in _ROW_TYPES.items()})
+        words = blocks[0].court_bits.shape[1] if blocks else 1
+        columns = {name: np.empty(total, dtype=dtype) for name, dtype in _ROW_TYPES.items()}
+        rows = cls(**columns, court_orders=np.empty((total, words), dtype=np.uint64))
         at = 0
         for block, size in zip(blocks, sizes, strict=True):
             block.fill(rows, at, at + size)
@@ -100,7 +109,6 @@ _ROW_TYPES = {
     "agreement": np.int16,
     "reasons": np.uint32,
     "warnings": np.uint8,
-    "court_orders": np.uint64,
 }
 
 
@@ -112,7 +120,7 @@ class Block:
     and goes to `destination[i]`. An agreement block is dense: pathway i belongs to chunk person i, exists
     where `present` holds (None: for everyone) and goes to the agreement's receiving state. Court orders
     cover few pathways, so they are kept as positions (`court_at`, indices into the block's arrays) and
-    their bits."""
+    their bits (one row of words per position)."""
 
     group: int
     agreement: int  # index into Run.agreements, -1 for a return block
@@ -124,7 +132,7 @@ class Block:
     reasons: U32
     warnings: U8
     court_at: I64
-    court_bits: U64
+    court_bits: U64  # (positions, words)
 
     def selection(self) -> NDArray[np.integer[Any]] | None:
         """Positions of the block's pathways in its arrays (None: all of them)."""
@@ -208,8 +216,6 @@ def map_chunks(
     """`then` of each chunk's blocks, in chunk order, computed on the worker thread that decided the
     chunk: the bulk writer turns blocks into a table there, so that the thread writing the file does
     nothing else. At most `workers + 1` chunks are in flight."""
-    if len(run.court_orders) > 64:
-        raise ValueError("the columnar engine handles at most 64 court orders in effect at one instant")
     features = FeatureCode.of(run)
     tables = [agreement_table(run, features, a) for a in run.agreements]
     bounds = [(lo, min(lo + chunk, people.count)) for lo in range(0, people.count, chunk)] or [(0, 0)]
@@ -317,6 +323,7 @@ class _Chunk:
         self.designated = self._designated_entries()
         self.universal = self._universal()
         self.warnings = self._motion_warning()
+        self.named = self._named_slots()
         self.person_match = [self._person_match(j, order) for j, order in enumerate(run.court_orders)]
         self.court_candidate = np.logical_or.reduce(self.person_match) if self.person_match else None
         # The candidates of a dense block are the same for every agreement: found once per chunk.
@@ -418,13 +425,23 @@ class _Chunk:
         known = (convictions["recorded_at"] <= self.run.known_us) & (convictions["date"] <= self.run.as_of_us)
         return _mark(self.people.count, convictions.rows.owner[known])
 
+    def _named_slots(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+        """The chunk persons some court order in effect names, and their slots in `Run.named`: one hash
+        lookup of the chunk's ids for all the orders."""
+        if not self.run.named:
+            return _NO_ROWS, np.zeros(0, dtype=np.int32)
+        found = pc.index_in(self.people.ids, value_set=pa.array(self.run.named, pa.string()))
+        slot = np.asarray(pc.fill_null(found, -1).to_numpy(), dtype=np.int32)
+        at = np.flatnonzero(slot >= 0)
+        return at, slot[at]
+
     def _person_match(self, j: int, order: CompiledOrder) -> Bool:
         """The scope fields of a court order that read only the person (RULES.md §5)."""
         people, run = self.people, self.run
         match = np.ones(people.count, dtype=np.bool_)
         if order.persons is not None:
-            listed = pc.is_in(people.ids, value_set=pa.array(order.persons, pa.string()))
-            match &= np.asarray(listed.to_numpy(zero_copy_only=False), dtype=np.bool_)
+            at, slot = self.named
+            match &= _mark(people.count, at[np.isin(slot, order.persons)])
         if order.nationalities is not None:
             match &= people.nationality_sets.meets(order.nationalities)
         if order.designations is not None:
@@ -616,23 +633,23 @@ class _Chunk:
         i of a dense block is chunk person i) and their order bits. Only pathways of people matched by
         some order's person scope are looked at."""
         if self.court_candidate is None:
-            return _NO_ROWS, _NO_BITS
+            return _NO_ROWS, np.zeros((0, court_words(0)), dtype=np.uint64)
         at = self.court_dense if owner is None else np.flatnonzero(self.court_candidate[owner])
         assert at is not None
         owners = at.astype(np.int32) if owner is None else owner[at]
         destinations = destination if isinstance(destination, np.int16) else destination[at]
         bits = self._court(owners, destinations, kind[at])
-        covered = bits != 0
+        covered = bits.any(axis=1)
         return at[covered], bits[covered]
 
     def _court(self, owner: I32, destination: I16 | np.int16, kind: I8) -> U64:
-        """Per pathway: the bit of every court order in effect that covers it (RULES.md §5)."""
-        covered = np.zeros(len(owner), dtype=np.uint64)
+        """Per pathway: the bit of every court order in effect that covers it (RULES.md §5), as words."""
+        covered = np.zeros((len(owner), court_words(len(self.run.court_orders))), dtype=np.uint64)
         for j, order in enumerate(self.run.court_orders):
             match = self._scope(j, owner, destination, kind)
             if order.carve_out and order.bases is not None:
                 match &= ~self._carved_out(j, owner, destination, kind)
-            covered[match] |= np.uint64(1 << j)
+            covered[match, j // WORD] |= np.uint64(1 << (j % WORD))
         return covered
 
     def _scope(self, j: int, owner: I32, destination: I16 | np.int16, kind: I8) -> Bool:

@@ -16,7 +16,7 @@ import pyarrow as pa
 from accord.domain.orders import PATHWAY_KINDS
 from accord.rules.codes import REASON_CODES, WARNING_CODES
 from accord.rules.columnar.compile import Run
-from accord.rules.columnar.engine import Rows
+from accord.rules.columnar.engine import WORD, Rows, court_words
 from accord.rules.columnar.layout import COUNTRIES
 from accord.rules.decision import DecisionSet, Pathway, PersonDecision, Reason
 from accord.rules.gates import GATES, WARNINGS
@@ -39,6 +39,12 @@ DECISION_SCHEMA = pa.schema(
 PERSON_FIELD = pa.field("person", pa.string(), nullable=False)
 
 
+def court_order_columns(words: int) -> list[str]:
+    """The court-order columns of a run with `words` words of order bits: `court_orders` holds orders
+    0..63; only a run with more than 64 orders in effect has `court_orders_1` (64..127) and so on."""
+    return ["court_orders", *(f"court_orders_{k}" for k in range(1, words))]
+
+
 @dataclass(frozen=True, slots=True)
 class Codebook:
     """What the codes of one decided run mean: everything, besides the persons' ids, needed to turn coded
@@ -54,7 +60,7 @@ class Codebook:
     agreements: tuple[str, ...]  # by `agreement` code (-1: none)
     reason_bits: tuple[str, ...]  # bit i of `reasons`
     warning_bits: tuple[str, ...]  # bit i of `warnings`
-    court_orders: tuple[str, ...]  # bit j of `court_orders`: the order's id
+    court_orders: tuple[str, ...]  # bit j of the court-order columns (`court_order_columns`): the order's id
     court_order_details: tuple[str, ...]  # and how a court_order reason names it
     sources: Mapping[str, str]  # the citation of each reason and warning code in this run's era
 
@@ -113,7 +119,7 @@ def decision_set(book: Codebook, rows: Rows, ids: Sequence[str], wanted: Sequenc
 
 def _pathway(book: Codebook, rows: Rows, i: int) -> Pathway:
     agreement = int(rows.agreement[i])
-    court_orders = int(rows.court_orders[i])
+    court_orders = sum(int(word) << (WORD * k) for k, word in enumerate(rows.court_orders[i]))
     return Pathway(
         kind=book.pathway_kinds[int(rows.kind[i])],
         destination=book.countries[int(rows.destination[i])],
@@ -141,6 +147,7 @@ def decisions_table(
     """One row per pathway, every column fixed-width (zero-copy from the rows); the codes' meanings are
     the codebook, in the schema metadata. `ids` (the caseload's, by row) adds the `person` id column;
     `person_rows` records which persons were asked for, in order (None: everyone known at known_at)."""
+    words = rows.court_orders.shape[1]
     columns = [
         pa.array(rows.person),
         pa.array(rows.kind),
@@ -148,9 +155,12 @@ def decisions_table(
         pa.array(rows.agreement),
         pa.array(rows.reasons),
         pa.array(rows.warnings),
-        pa.array(rows.court_orders),
+        # One word: a view of the rows' only column of words, no copy. More: one column per word.
+        *(pa.array(np.ascontiguousarray(rows.court_orders[:, k])) for k in range(words)),
     ]
     schema = DECISION_SCHEMA
+    for name in court_order_columns(words)[1:]:
+        schema = schema.append(pa.field(name, pa.uint64(), nullable=False))
     if ids is not None:
         columns.insert(1, ids.take(pa.array(rows.person)).combine_chunks())
         schema = schema.insert(1, PERSON_FIELD)
@@ -178,6 +188,9 @@ def read_table(table: pa.Table) -> tuple[Codebook, Rows, list[int] | None]:
         agreement=agreement,
         reasons=column("reasons").astype(np.uint32),
         warnings=column("warnings").astype(np.uint8),
-        court_orders=column("court_orders").astype(np.uint64),
+        court_orders=np.stack(
+            [column(name).astype(np.uint64) for name in court_order_columns(court_words(len(book.court_orders)))],
+            axis=1,
+        ),
     )
     return book, rows, raw["person_rows"]
