@@ -159,10 +159,14 @@ def _read(path: Path, schema: pa.Schema, skip: frozenset[str] = frozenset()) -> 
     extra = sorted({name for name in names if name not in schema.names})
     if missing or extra:
         raise BulkInvalid(path, f"missing columns {missing}, unknown columns {extra}")
+    return pa.table({n: _column(path, table, n, schema.field(n).type) for n in wanted})
+
+
+def _column(path: Path, table: pa.Table, name: str, documented: pa.DataType) -> pa.ChunkedArray:
     try:
-        return pa.table({n: _typed(table.column(n), schema.field(n).type) for n in wanted})
+        return _typed(table.column(name), documented)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise BulkInvalid(path, f"a column has the wrong type ({exc})") from exc
+        raise BulkInvalid(path, f"not of the documented type {documented} ({exc})", name) from exc
 
 
 def _is_code(schema: pa.Schema, name: str) -> bool:

@@ -82,6 +82,19 @@ def test_missing_file_and_unknown_person_are_reported(tmp_path: Path) -> None:
         run_bulk_decide(tmp_path, AS_OF)
 
 
+def test_a_column_of_the_wrong_type_is_named_with_its_file(tmp_path: Path) -> None:
+    write_bulk(tmp_path, load_world_file(SCENARIOS / "s13-tro-open-manifest-carve-out.yaml").world)
+    persons = pq.read_table(tmp_path / "persons.parquet")
+    where = persons.schema.get_field_index("birth_date")
+    pq.write_table(
+        persons.set_column(where, "birth_date", pa.array(["soon"] * persons.num_rows)), tmp_path / "p.parquet"
+    )
+    (tmp_path / "p.parquet").replace(tmp_path / "persons.parquet")
+    with pytest.raises(BulkInvalid) as raised:
+        run_bulk_decide(tmp_path, AS_OF)
+    assert str(raised.value).startswith(f"{tmp_path / 'persons.parquet'}:1: birth_date: not of the documented type")
+
+
 def test_synth_caseload_decides_like_the_interpreter(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["synth", "--people", "3000", "--seed", "7", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
