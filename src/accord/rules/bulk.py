@@ -36,7 +36,7 @@ from accord.rules.columnar.tables import micros as instants
 from accord.rules.columnar.zones import micros
 from accord.rules.decision import DecisionSet
 from accord.rules.interpreter import UnknownPerson
-from accord.rules.pack import Pack, load_pack, pack_for_world
+from accord.rules.pack import Pack, pack_for_world, resolve_pack
 from accord.world import WorldInvalid, dump_world
 from accord.world.loader import validate_document
 from accord.world.yamlsource import LocatedError, YamlSyntaxError, load_yaml_file
@@ -287,7 +287,7 @@ def decide_directory(
     pack_name: str | None = None,
 ) -> DecisionSet:
     """The decisions of a bulk directory as a DecisionSet (what `accord decide DIR` prints)."""
-    pack = load_pack(pack_name) if pack_name is not None else None
+    pack = resolve_pack(pack_name) if pack_name is not None else None
     result = run_bulk_decide(directory, as_of, known_at, person_ids, pack=pack)
     assert result.decisions is not None
     return result.decisions

@@ -207,6 +207,16 @@ def load_pack(name: str) -> Pack:
     return pack
 
 
+def resolve_pack(name_or_file: str) -> Pack:
+    """A shipped pack by name, or a pack file: another sending state's rules are data a ministry can keep
+    in its own repository, not a change to Accord. A YAML path (or an existing file) is read as a pack
+    file, with the same located errors as a shipped one."""
+    path = FsPath(name_or_file)
+    if name_or_file not in pack_names() and (path.suffix in (".yaml", ".yml") or path.is_file()):
+        return load_pack_file(path)
+    return load_pack(name_or_file)
+
+
 def pack_name_for(world: World) -> str:
     """The world's own `rule_pack`, else `us` for the United States and `generic` for everyone else."""
     if world.rule_pack is not None:

@@ -127,3 +127,30 @@ def test_decisions_from_the_database_are_stored_for_replay(stored_world: str) ->
     assert {(r.rule_pack, r.era) for r in rows} == {("us", "us-baseline")}
     assert rows[0].inputs_hash == rows[3].inputs_hash and len(rows[0].inputs_hash) == 64
     assert rows[1].body == from_file["decisions"][1]
+
+
+GENERIC = ROOT / "src/accord/rules/packs/generic.yaml"
+
+
+def test_rules_check_locates_every_mistake_in_a_pack_file(tmp_path: Path) -> None:
+    code, out, _ = run("rules", "check", str(GENERIC))
+    assert code == 0 and out.startswith(f"ok {GENERIC}: rule pack generic (timezone UTC), eras: generic")
+    bad = tmp_path / "ruritania.yaml"
+    text = GENERIC.read_text(encoding="utf-8").replace("name: generic", "name: ruritania\nbogus: 1", 1)
+    bad.write_text(text.replace("  adult_age: 18", "  adult_age: adult"), encoding="utf-8")
+    code, out, err = run("rules", "check", str(bad))
+    assert code == 2 and out == ""
+    assert f"{bad}:4: bogus: unknown key" in err and f"{bad}:9: parameters.adult_age: " in err
+    assert err.rstrip().endswith("2 errors")
+
+
+def test_a_pack_file_decides_like_a_shipped_pack(tmp_path: Path) -> None:
+    ruritania = tmp_path / "ruritania.yaml"
+    ruritania.write_text(GENERIC.read_text(encoding="utf-8").replace("name: generic", "name: ruritania", 1))
+    asked = ("decide", S13, "--as-of", THIRD_PLANE, "--format", "json")
+    code, out, _ = run(*asked, "--pack", str(ruritania))
+    assert code == 0
+    with_file, shipped = json.loads(out), json.loads(run(*asked, "--pack", "generic")[1])
+    assert (with_file["rule_pack"], shipped["rule_pack"]) == ("ruritania", "generic")
+    assert with_file["decisions"] == shipped["decisions"]
+    assert run("rules", "show", "--pack", str(ruritania))[1].startswith("rule pack ruritania:")
