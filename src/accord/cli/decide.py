@@ -241,15 +241,23 @@ def explain_command(
     instant = parse_instant(as_of)
     known = parse_instant(known_at, "--known-at") if known_at else instant
     with rules_errors():
-        loaded = _load_world(world, known)
+        loaded = _load_world(world, known, person)
         trace = explain_trace(loaded, person, instant, known, _pack(pack, loaded))
     typer.echo(render(trace, known.isoformat()))
 
 
-def _load_world(world: str, known_at: datetime) -> World:
+def _load_world(world: str, known_at: datetime, person: str) -> World:
+    """The world to explain `person` in: stored, a world file, or a bulk directory with that person only
+    (its Parquet files are read, but no domain record is built for anyone else)."""
     if is_database(world):
         with UnitOfWork(_database(world)) as uow:
             return _stored_world(uow, known_at)
+    if Path(world).is_dir():
+        from accord.rules.bulk import load_bulk_world
+        from accord.rules.columnar.memory import avoid_hugepage_stalls
+
+        avoid_hugepage_stalls()  # the whole caseload's columns are read to find the one person
+        return load_bulk_world(Path(world), [person])
     return load_world_file(world).world
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cached_property
+from typing import Any
 
 from pydantic import Field
 
@@ -45,6 +46,15 @@ class World(Record):
     def country_by_code(self) -> dict[str, Country]:
         return {c.code: c for c in self.countries}
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> World:
+        """A copy whose indexes (`person_by_id`, ...) are built again from its own records: the cached
+        ones live in the instance's `__dict__`, which pydantic copies, so a copy with other persons would
+        otherwise answer from the original's (a person of the copy not found by id)."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name in _INDEXES:
+            copy.__dict__.pop(name, None)
+        return copy
+
     def agreement_timezone(self, agreement: Agreement) -> str:
         """The agreement's own zone, else its facility's (validated to exist by `problems`)."""
         if agreement.timezone is not None:
@@ -52,6 +62,9 @@ class World(Record):
         if agreement.facility is not None and agreement.facility in self.facility_by_id:
             return self.facility_by_id[agreement.facility].timezone
         return "UTC"
+
+
+_INDEXES = tuple(name for name, value in vars(World).items() if isinstance(value, cached_property))
 
 
 def problems(world: World) -> Iterator[Problem]:

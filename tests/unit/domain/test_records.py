@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from accord.domain import CourtOrder, CustodyRecord, FearClaim, Fee, Person, Stay
+from accord.domain import CourtOrder, CustodyRecord, FearClaim, Fee, Person, Stay, World
 from accord.domain.money import format_amount, round_money
 
 
@@ -71,3 +71,12 @@ def test_rounding_is_half_even_to_the_minor_unit() -> None:
     assert round_money(Decimal("0.135"), "USD") == Decimal("0.14")
     assert format_amount(Decimal("5"), "JPY") == "5"
     assert format_amount(Decimal("1.0005"), "KWD") == "1.000"
+
+
+def test_a_copied_world_indexes_its_own_records() -> None:
+    world = World(sending_state="USA")
+    assert world.person_by_id == {} and world.country_by_code == {}  # cached on the original
+    person = Person(id="P1", status="undocumented")
+    copy = world.model_copy(update={"persons": (person,)})
+    assert copy.person_by_id == {"P1": person}
+    assert world.person_by_id == {}
