@@ -237,6 +237,55 @@ def map_chunks(
             yield in_flight.popleft().result()
 
 
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """The chunk persons a court order's person-only scope fields match: a flag per person (`dense`), or
+    the sorted positions of the few matched (`positions`, for an order that names its persons)."""
+
+    dense: Bool | None
+    positions: I64 | None
+
+    def member(self, owners: NDArray[np.integer[Any]]) -> Bool:
+        if self.dense is not None:
+            flags: Bool = self.dense[owners]
+            return flags
+        assert self.positions is not None
+        return np.isin(owners, self.positions)
+
+    def rows(self, owner: I32, by_owner: I32, ordered: NDArray[np.intp] | None) -> NDArray[np.intp]:
+        """Indices into `owner` of the pathways of matched persons; `by_owner` is `owner` sorted (through
+        `ordered`, None when it already was)."""
+        if self.dense is not None:
+            return np.flatnonzero(self.dense[owner])
+        assert self.positions is not None
+        first = np.searchsorted(by_owner, self.positions, side="left")
+        counts = np.searchsorted(by_owner, self.positions, side="right") - first
+        if not counts.any():
+            return np.zeros(0, dtype=np.intp)
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        sorted_rows: NDArray[np.intp] = np.repeat(first, counts) + within
+        return sorted_rows if ordered is None else ordered[sorted_rows]
+
+
+def owner_order(owner: I32) -> tuple[I32, NDArray[np.intp] | None]:
+    """`owner` sorted, and the order that sorts it (None when it already is: a block's pathways come
+    grouped by person, so this is a check, not a sort)."""
+    if np.all(owner[1:] >= owner[:-1]):
+        return owner, None
+    ordered = np.argsort(owner, kind="stable")
+    return owner[ordered], ordered
+
+
+def _pathway_scope(order: CompiledOrder, destination: I16 | np.int16, kind: I8) -> Bool:
+    """The scope fields of a court order that read the pathway: its destinations and kinds."""
+    match = np.ones(len(kind), dtype=np.bool_)
+    if order.destinations is not None:
+        match &= order.destinations[destination]
+    if order.kinds is not None:
+        match &= np.isin(kind, [PATHWAY_KINDS.index(k) for k in order.kinds])
+    return match
+
+
 def _mark(count: int, owners: NDArray[np.integer[Any]]) -> Bool:
     """A dense per-person flag from the owners of some fact rows (a scatter: cost follows the rows)."""
     flag = np.zeros(count, dtype=np.bool_)
@@ -324,8 +373,8 @@ class _Chunk:
         self.universal = self._universal()
         self.warnings = self._motion_warning()
         self.named = self._named_slots()
-        self.person_match = [self._person_match(j, order) for j, order in enumerate(run.court_orders)]
-        self.court_candidate = np.logical_or.reduce(self.person_match) if self.person_match else None
+        self.matched = [self._person_match(order) for order in run.court_orders]
+        self.court_candidate = self._court_candidates() if self.matched else None
         # The candidates of a dense block are the same for every agreement: found once per chunk.
         self.court_dense = None if self.court_candidate is None else np.flatnonzero(self.court_candidate)
         # Per country: the country_not_accepting bit, and whether it can be a home (not the sending state,
@@ -435,31 +484,53 @@ class _Chunk:
         at = np.flatnonzero(slot >= 0)
         return at, slot[at]
 
-    def _person_match(self, j: int, order: CompiledOrder) -> Bool:
-        """The scope fields of a court order that read only the person (RULES.md §5)."""
+    def _person_match(self, order: CompiledOrder) -> Matched:
+        """The chunk persons that the scope fields of a court order that read only the person match
+        (RULES.md §5). An order that names its persons (an individual order: a few people) is looked at
+        only for them, and kept as their positions; a class order as a flag per person."""
+        if order.persons is None:
+            return Matched(self._person_fields(order, None), None)
+        at, slot = self.named
+        named = at[np.isin(slot, order.persons)]
+        return Matched(None, named[self._person_fields(order, named)])
+
+    def _person_fields(self, order: CompiledOrder, owners: I64 | None) -> Bool:
+        """Whether each person (all of the chunk, or `owners`) meets the order's nationality, designation,
+        district and order-basis fields."""
         people, run = self.people, self.run
-        match = np.ones(people.count, dtype=np.bool_)
-        if order.persons is not None:
-            at, slot = self.named
-            match &= _mark(people.count, at[np.isin(slot, order.persons)])
+        match = np.ones(people.count if owners is None else len(owners), dtype=np.bool_)
+
+        def at(values: NDArray[Any]) -> NDArray[Any]:
+            return values if owners is None else values[owners]
+
         if order.nationalities is not None:
-            match &= people.nationality_sets.meets(order.nationalities)
+            match &= people.nationality_sets.meets(order.nationalities, owners)
         if order.designations is not None:
             d = people.facts["designations"]
             held = (d["recorded_at"] <= run.known_us) & (d["from"] <= order.binding_from_us)
             held &= (order.binding_from_us < d["until"]) & np.isin(d["kind"], order.designations)
-            match &= _mark(people.count, d.rows.owner[held])
+            match &= at(_mark(people.count, d.rows.owner[held]))
         if order.districts is not None:
             # Index 0 is an unknown district, which never takes a person out of a class: missing data
             # never helps removal.
             listed_district = np.array([True] + [name in order.districts for name in people.districts])
-            match &= listed_district[people.district + 1]
+            match &= listed_district[at(people.district) + 1]
         if order.bases is not None:
-            held = np.zeros(people.count, dtype=np.bool_)
+            held = np.zeros(len(match), dtype=np.bool_)
             for basis in order.bases:
-                held |= self.final_bases[basis]
+                held |= at(self.final_bases[basis])
             match &= held
         return match
+
+    def _court_candidates(self) -> Bool:
+        """The chunk persons some court order's person-only fields match."""
+        candidate = np.zeros(self.people.count, dtype=np.bool_)
+        for matched in self.matched:
+            if matched.dense is not None:
+                candidate |= matched.dense
+            else:
+                candidate[matched.positions] = True
+        return candidate
 
     # --- pathway groups -------------------------------------------------------------------------------
 
@@ -643,23 +714,26 @@ class _Chunk:
         return at[covered], bits[covered]
 
     def _court(self, owner: I32, destination: I16 | np.int16, kind: I8) -> U64:
-        """Per pathway: the bit of every court order in effect that covers it (RULES.md §5), as words."""
+        """Per pathway: the bit of every court order in effect that covers it (RULES.md §5), as words.
+        Each order is looked at only on the pathways of the persons it matches: an individual order costs
+        a binary search, not a pass over every candidate."""
         covered = np.zeros((len(owner), court_words(len(self.run.court_orders))), dtype=np.uint64)
+        by_owner, ordered = owner_order(owner)
         for j, order in enumerate(self.run.court_orders):
-            match = self._scope(j, owner, destination, kind)
+            rows = self.matched[j].rows(owner, by_owner, ordered)
+            if not len(rows):
+                continue
+            owners = owner[rows]
+            destinations = destination if isinstance(destination, np.int16) else destination[rows]
+            match = _pathway_scope(order, destinations, kind[rows])
             if order.carve_out and order.bases is not None:
-                match &= ~self._carved_out(j, owner, destination, kind)
-            covered[match, j // WORD] |= np.uint64(1 << (j % WORD))
+                match &= ~self._carved_out(j, owners, destinations, kind[rows])
+            covered[rows[match], j // WORD] |= np.uint64(1 << (j % WORD))
         return covered
 
     def _scope(self, j: int, owner: I32, destination: I16 | np.int16, kind: I8) -> Bool:
-        order = self.run.court_orders[j]
-        match = self.person_match[j][owner]  # a fresh array: callers narrow it in place
-        if order.destinations is not None:
-            match &= order.destinations[destination]
-        if order.kinds is not None:
-            match &= np.isin(kind, [PATHWAY_KINDS.index(k) for k in order.kinds])
-        return match
+        """Whether order j covers each (person, pathway), without its carve-out."""
+        return self.matched[j].member(owner) & _pathway_scope(self.run.court_orders[j], destination, kind)
 
     def _carved_out(self, j: int, owner: I32, destination: I16 | np.int16, kind: I8) -> Bool:
         """The person also holds an administratively final order of a basis outside the scope, and no
