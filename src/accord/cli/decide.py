@@ -4,7 +4,7 @@ on a world file, a bulk directory or the database."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from accord.cli.common import console, database_url, fail, parse_instant, user_errors
@@ -109,6 +110,21 @@ def _write_bulk_parquet(
     run_bulk_decide(path, as_of, known_at, persons, output=output, fmt="parquet", pack=pack)
 
 
+def _print_bulk_outcomes(
+    path: Path, as_of: datetime, known_at: datetime | None, pack_name: str | None, output: Path | None
+) -> None:
+    """A whole bulk caseload as a table is its counts, not millions of rows: who could be moved, pathways
+    by outcome, why the others could not; one person at a time with --person or `accord explain`."""
+    from accord.cli.outcomes import outcome_tables
+    from accord.rules.bulk import bulk_outcomes
+    from accord.rules.columnar.memory import avoid_hugepage_stalls
+
+    avoid_hugepage_stalls()
+    outcomes = bulk_outcomes(path, as_of, known_at, resolve_pack(pack_name) if pack_name is not None else None)
+    hint = f"per person: accord decide {path} --person ID ..., or accord explain {path} --person ID ..."
+    _print_table(outcomes.summary(), [*outcome_tables(outcomes), hint], output)
+
+
 def decide_command(
     world: str = WORLD,
     as_of: str = AS_OF,
@@ -128,6 +144,10 @@ def decide_command(
         with rules_errors():
             _write_bulk_parquet(Path(world), instant, known, person or None, pack, output)
         return
+    if format is Format.table and Path(world).is_dir() and not person:
+        with rules_errors():
+            _print_bulk_outcomes(Path(world), instant, known, pack, output)
+        return
     with rules_errors():
         decisions = decide_source(world, instant, known, person or None, pack)
     if format is Format.json:
@@ -136,23 +156,26 @@ def decide_command(
         assert output is not None
         write_parquet(decisions, output)
     else:
-        _print_table(decision_summary(decisions), decision_table(decisions), output)
+        _print_table(decision_summary(decisions), [decision_table(decisions)], output)
 
 
-def _print_table(summary: str, table: Table, output: Path | None) -> None:
+def _print_table(summary: str, tables: Sequence[Table | str], output: Path | None) -> None:
     """Tables are wide; when not on a terminal (a pipe, a file) they get room rather than wrapped codes."""
-    from rich.console import Console
-
     width = max(console.width, TABLE_WIDTH)
     if output is None:
-        out = Console(width=width if not console.is_terminal else None)
-        out.print(summary, soft_wrap=True, markup=False)
-        out.print(table)
+        _print_all(Console(width=width if not console.is_terminal else None), summary, tables)
         return
     with output.open("w", encoding="utf-8") as handle:
-        out = Console(file=handle, width=width)
-        out.print(summary, soft_wrap=True, markup=False)
-        out.print(table)
+        _print_all(Console(file=handle, width=width), summary, tables)
+
+
+def _print_all(out: Console, summary: str, tables: Sequence[Table | str]) -> None:
+    out.print(summary, soft_wrap=True, markup=False)
+    for table in tables:
+        if isinstance(table, str):
+            out.print(table, soft_wrap=True, markup=False)
+        else:
+            out.print(table)
 
 
 def _emit(text: str, output: Path | None) -> None:

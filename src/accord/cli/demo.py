@@ -15,6 +15,7 @@ from rich.table import Table
 from accord.billing.invoice import InvoiceSet, format_minor
 from accord.billing.preview import bill_periods
 from accord.cli.common import console, database_url, fail, user_errors
+from accord.cli.outcomes import outcome_tables
 from accord.domain.time import zone
 from accord.ledger.export import export_ledger, trusted_keys
 from accord.ledger.rules import Refusal
@@ -23,6 +24,7 @@ from accord.ledger.verify import verify_export
 from accord.movements.manifest import MovementError
 from accord.rules.decision import DecisionSet
 from accord.rules.interpreter import decide
+from accord.rules.outcomes import Outcomes
 from accord.services.custody import billing_periods
 from accord.services.evening import run_evening
 from accord.services.flight_costs import billing_flights
@@ -143,36 +145,13 @@ def _local(instant: datetime) -> str:
 
 
 def _print_decisions(decisions: DecisionSet) -> None:
-    movable = [d for d in decisions.decisions if any(p.status == "allowed" for p in d.pathways)]
+    outcomes = Outcomes.of_decisions(decisions)
     console.print(
         f"\n[bold]{decisions.as_of.isoformat()}[/bold] (era {decisions.era}): "
-        f"[green]{len(movable)}[/green] of {len(decisions.decisions)} people could lawfully be moved."
+        f"[green]{outcomes.movable}[/green] of {outcomes.persons} people could lawfully be moved."
     )
-    by_pathway: Counter[tuple[str, str, str]] = Counter()
-    reasons: Counter[tuple[str, str]] = Counter()
-    for decision in decisions.decisions:
-        for pathway in decision.pathways:
-            by_pathway[(pathway.kind, pathway.destination, pathway.status)] += 1
-            for reason in pathway.reasons:
-                reasons[(pathway.kind, reason.code)] += 1
-    table = Table(title="Pathways by outcome", title_justify="left")
-    for column in ("pathway", "to", "allowed", "blocked"):
-        table.add_column(column, justify="right" if column in {"allowed", "blocked"} else "left")
-    for kind, destination in sorted({(k, d) for k, d, _ in by_pathway}):
-        table.add_row(
-            kind,
-            destination,
-            str(by_pathway[(kind, destination, "allowed")]),
-            str(by_pathway[(kind, destination, "blocked")]),
-        )
-    console.print(table)
-    blocking = Table(title="Why the others could not be moved (reasons, per pathway kind)", title_justify="left")
-    blocking.add_column("pathway")
-    blocking.add_column("reason")
-    blocking.add_column("pathways blocked", justify="right")
-    for (kind, code), count in sorted(reasons.items(), key=lambda kv: (kv[0][0], -kv[1])):
-        blocking.add_row(kind, code, str(count))
-    console.print(blocking)
+    for table in outcome_tables(outcomes):
+        console.print(table)
 
 
 def register(app: typer.Typer) -> None:

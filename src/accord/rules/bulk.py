@@ -12,6 +12,7 @@ engine without building a record per person.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,15 +28,17 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from accord.domain import World
-from accord.rules.columnar.compile import compile_run
+from accord.rules.columnar.arrays import People
+from accord.rules.columnar.compile import Run, compile_run
 from accord.rules.columnar.engine import Block, Rows, decide_people, map_chunks
 from accord.rules.columnar.layout import ALWAYS, FACT_KINDS, UNREAD
-from accord.rules.columnar.output import Codebook, decision_set, decisions_table, read_table
+from accord.rules.columnar.output import Codebook, chunk_outcomes, decision_set, decisions_table, read_table
 from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA, Caseload, caseload_of, people_read, persons_of
 from accord.rules.columnar.tables import micros as instants
 from accord.rules.columnar.zones import micros
 from accord.rules.decision import DecisionSet
 from accord.rules.interpreter import UnknownPerson, decide
+from accord.rules.outcomes import Outcomes
 from accord.rules.pack import Pack, pack_for_world, resolve_pack
 from accord.world import WorldInvalid, dump_world
 from accord.world.loader import validate_document
@@ -245,16 +248,8 @@ def run_bulk_decide(
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     known_at = known_at or as_of
-    persons = _read_persons(directory, engine_only=True)
-    with ThreadPoolExecutor(1) as pool:  # world.yaml is checked against the ids while the arrays are built
-        checked = pool.submit(read_world, directory, persons.column("id"))
-        # The persons are converted while the fact files are read; each fact table as soon as it is read.
-        people = people_read(persons, _fact_tables(directory, persons.num_rows, engine_only=True))
-        world = checked.result()
-    del persons  # the Arrow table: the engine reads only its arrays (and the ids, which `people` keeps)
-    pack = pack or pack_for_world(world)
-    run = compile_run(world, pack, as_of, known_at)
-    book = Codebook.of(run)
+    people, run = _prepared(directory, as_of, known_at, pack)
+    pack, book = run.pack, Codebook.of(run)
     known = people.recorded_at <= micros(known_at)
     if output is not None and fmt == "parquet" and person_ids is None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -283,6 +278,41 @@ def run_bulk_decide(
         decisions=decisions if output is None else None,
         output=output,
     )
+
+
+def _prepared(directory: Path, as_of: datetime, known_at: datetime, pack: Pack | None) -> tuple[People, Run]:
+    """The caseload's arrays and the compiled run: the Parquet files read and converted, world.yaml
+    checked against the persons' ids meanwhile."""
+    persons = _read_persons(directory, engine_only=True)
+    with ThreadPoolExecutor(1) as pool:  # world.yaml is checked against the ids while the arrays are built
+        checked = pool.submit(read_world, directory, persons.column("id"))
+        # The persons are converted while the fact files are read; each fact table as soon as it is read.
+        people = people_read(persons, _fact_tables(directory, persons.num_rows, engine_only=True))
+        world = checked.result()
+    del persons  # the Arrow table: the engine reads only its arrays (and the ids, which `people` keeps)
+    return people, compile_run(world, pack or pack_for_world(world), as_of, known_at)
+
+
+def bulk_outcomes(
+    directory: Path, as_of: datetime, known_at: datetime | None = None, pack: Pack | None = None
+) -> Outcomes:
+    """How many people of the caseload could lawfully be moved, pathways by outcome and why the others
+    are blocked (`accord decide DIR --format table`): counted chunk by chunk on the engine's threads, so
+    no decision of the caseload is ever held whole, let alone turned into a record per person."""
+    known_at = known_at or as_of
+    people, run = _prepared(directory, as_of, known_at, pack)
+    book = Codebook.of(run)
+    known = int(np.count_nonzero(people.recorded_at <= micros(known_at)))
+    outcomes = Outcomes(as_of, known_at, run.pack.name, book.era).plus(known, 0, Counter(), Counter())
+    for movable, by_pathway, reasons in map_chunks(run, people, partial(_chunk_outcomes, book)):
+        outcomes = outcomes.plus(0, movable, by_pathway, reasons)
+    return outcomes
+
+
+def _chunk_outcomes(
+    book: Codebook, blocks: list[Block]
+) -> tuple[int, Counter[tuple[str, str, str]], Counter[tuple[str, str]]]:
+    return chunk_outcomes(book, Rows.of(blocks))
 
 
 def decide_directory(

@@ -13,8 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from accord.cli.main import app
-from accord.rules.bulk import BulkInvalid, load_bulk_world, read_decisions, run_bulk_decide, write_bulk
+from accord.rules.bulk import BulkInvalid, bulk_outcomes, load_bulk_world, read_decisions, run_bulk_decide, write_bulk
 from accord.rules.interpreter import UnknownPerson, decide
+from accord.rules.outcomes import Outcomes
 from accord.world import DecisionCheck, load_world_file
 from tests.conftest import SCENARIOS
 from tests.unit.rules_columnar.test_differential import outcome
@@ -132,3 +133,20 @@ def test_named_persons_of_a_bulk_directory_are_decided_and_explained_like_the_wo
 
 def _without_records(text: str) -> list[str]:
     return [line for line in text.splitlines() if not line.lstrip().startswith("record:")]
+
+
+def test_caseload_outcomes_are_counted_from_the_coded_rows_as_from_the_decisions(tmp_path: Path) -> None:
+    CliRunner().invoke(app, ["synth", "--people", "3000", "--seed", "11", "--out", str(tmp_path)])
+    for as_of in (AS_OF, datetime(2025, 3, 20, 12, tzinfo=UTC)):
+        known_at = as_of - timedelta(days=10)
+        decided = run_bulk_decide(tmp_path, as_of, known_at).decisions
+        assert decided is not None
+        expected = Outcomes.of_decisions(decided)
+        counted = bulk_outcomes(tmp_path, as_of, known_at)
+        assert counted == expected and 0 < counted.movable < counted.persons
+        assert sum(counted.reasons.values()) == sum(len(p.reasons) for d in decided.decisions for p in d.pathways)
+    table = CliRunner().invoke(app, ["decide", str(tmp_path), "--as-of", AS_OF.isoformat(), "--format", "table"])
+    assert table.exit_code == 0, table.output
+    now = bulk_outcomes(tmp_path, AS_OF)
+    assert f"{now.movable} of {now.persons} people could lawfully be moved" in table.stdout
+    assert "Pathways by outcome" in table.stdout and "Why the others could not be moved" in table.stdout

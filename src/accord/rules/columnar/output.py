@@ -5,6 +5,7 @@ decisions Parquet"), which decodes back to the same `DecisionSet`."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -139,6 +140,26 @@ def _reason(book: Codebook, code: str, court_orders: int) -> Reason:
     else:
         detail = f"fails: {_ASKS[code]}"
     return Reason(code, detail, book.sources[code])
+
+
+def chunk_outcomes(book: Codebook, rows: Rows) -> tuple[int, Counter[tuple[str, str, str]], Counter[tuple[str, str]]]:
+    """One chunk's part of `rules.outcomes.Outcomes`, counted with array operations: the persons with a
+    pathway allowed, pathways per (kind, destination, status), blocked pathways per (kind, reason)."""
+    allowed = rows.reasons == 0
+    movable = len(np.unique(rows.person[allowed]))
+    countries = len(book.countries)
+    key = rows.kind.astype(np.int64) * countries + rows.destination.astype(np.int64)
+    by_pathway: Counter[tuple[str, str, str]] = Counter()
+    for status, chosen in (("allowed", allowed), ("blocked", ~allowed)):
+        values, counts = np.unique(key[chosen], return_counts=True)
+        for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+            by_pathway[(book.pathway_kinds[value // countries], book.countries[value % countries], status)] = count
+    reasons: Counter[tuple[str, str]] = Counter()
+    kinds = len(book.pathway_kinds)
+    for bit, code in enumerate(book.reason_bits):
+        per_kind = np.bincount(rows.kind[(rows.reasons & np.uint32(1 << bit)) != 0], minlength=kinds)
+        reasons.update({(book.pathway_kinds[k], code): int(n) for k, n in enumerate(per_kind.tolist()) if n})
+    return movable, by_pathway, reasons
 
 
 def decisions_table(
