@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from accord.cli.common import console, fail
+from accord.cli.common import console, err_console, fail
+
+
+@contextmanager
+def caseload_progress(description: str, total: int | None = None) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (gone when done) for work over a caseload: the callback takes (people
+    just done, people in all) and is safe to call from worker threads."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+
+        def advance(done: int, everyone: int) -> None:
+            bar.update(task, total=everyone, advance=done)
+
+        yield advance
 
 
 def synth(
@@ -22,10 +38,8 @@ def synth(
         fail("--people: must be at least 1")
     if out.exists() and not out.is_dir():
         fail(f"--out: {out} exists and is not a directory")
-    columns = (TextColumn("synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("people", total=people)
-        synthesize(out, people, seed, progress=lambda n: progress.advance(task, n))
+    with caseload_progress("synth", people) as advance:
+        synthesize(out, people, seed, progress=lambda n: advance(n, people))
     console.print(f"[green]wrote[/green] {people} people to {out}")
 
 

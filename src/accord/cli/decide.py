@@ -101,13 +101,15 @@ def _write_bulk_parquet(
     output: Path,
 ) -> None:
     """A bulk directory's decisions as the coded decisions Parquet (docs/bulk-format.md), streamed."""
+    from accord.cli.bulk import caseload_progress
     from accord.rules.bulk import run_bulk_decide
     from accord.rules.columnar.memory import avoid_hugepage_stalls
 
     avoid_hugepage_stalls()
 
     pack = resolve_pack(pack_name) if pack_name is not None else None
-    run_bulk_decide(path, as_of, known_at, persons, output=output, fmt="parquet", pack=pack)
+    with caseload_progress("deciding") as advance:
+        run_bulk_decide(path, as_of, known_at, persons, output=output, fmt="parquet", pack=pack, progress=advance)
 
 
 def _print_bulk_outcomes(
@@ -115,12 +117,15 @@ def _print_bulk_outcomes(
 ) -> None:
     """A whole bulk caseload as a table is its counts, not millions of rows: who could be moved, pathways
     by outcome, why the others could not; one person at a time with --person or `accord explain`."""
+    from accord.cli.bulk import caseload_progress
     from accord.cli.outcomes import outcome_tables
     from accord.rules.bulk import bulk_outcomes
     from accord.rules.columnar.memory import avoid_hugepage_stalls
 
     avoid_hugepage_stalls()
-    outcomes = bulk_outcomes(path, as_of, known_at, resolve_pack(pack_name) if pack_name is not None else None)
+    pack = resolve_pack(pack_name) if pack_name is not None else None
+    with caseload_progress("deciding") as advance:
+        outcomes = bulk_outcomes(path, as_of, known_at, pack, progress=advance)
     hint = f"per person: accord decide {path} --person ID ..., or accord explain {path} --person ID ..."
     _print_table(outcomes.summary(), [*outcome_tables(outcomes), hint], output)
 

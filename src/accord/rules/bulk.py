@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from accord.domain import World
 from accord.rules.columnar.arrays import People
 from accord.rules.columnar.compile import Run, compile_run
-from accord.rules.columnar.engine import Block, Rows, decide_people, map_chunks
+from accord.rules.columnar.engine import Block, Progress, Rows, decide_people, map_chunks
 from accord.rules.columnar.layout import ALWAYS, FACT_KINDS, UNREAD
 from accord.rules.columnar.output import Codebook, chunk_outcomes, decision_set, decisions_table, read_table
 from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA, Caseload, caseload_of, people_read, persons_of
@@ -238,13 +238,15 @@ def run_bulk_decide(
     output: Path | None = None,
     fmt: str = "json",
     pack: Pack | None = None,
+    progress: Progress | None = None,
 ) -> BulkRun:
     """Decide a bulk directory at `as_of` as known at `known_at` (default `as_of`).
 
     Without `output`, the decisions come back in `BulkRun.decisions` (print them with `.to_json()`).
     With `output`, they are written there as `fmt`: "parquet" (one row per pathway, docs/bulk-format.md)
     or "json" (the decision JSON of WORLD_FORMAT.md). `person_ids` restricts the decisions to those people,
-    in that order; an id unknown at `known_at` raises UnknownPerson."""
+    in that order; an id unknown at `known_at` raises UnknownPerson. `progress` hears of each chunk of
+    people decided when the decisions are streamed to a Parquet file."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     known_at = known_at or as_of
@@ -253,7 +255,8 @@ def run_bulk_decide(
     known = people.recorded_at <= micros(known_at)
     if output is not None and fmt == "parquet" and person_ids is None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        pathways, allowed = stream_decisions(output, map_chunks(run, people, partial(coded_chunk, book)))
+        chunks = map_chunks(run, people, partial(coded_chunk, book), progress=progress)
+        pathways, allowed = stream_decisions(output, chunks)
         return BulkRun(int(np.count_nonzero(known)), pathways, allowed, pack.name, book.era, None, output)
     rows = decide_people(run, people).rows()
     wanted = _wanted(people.ids, people.recorded_at, micros(known_at), person_ids)
@@ -294,7 +297,11 @@ def _prepared(directory: Path, as_of: datetime, known_at: datetime, pack: Pack |
 
 
 def bulk_outcomes(
-    directory: Path, as_of: datetime, known_at: datetime | None = None, pack: Pack | None = None
+    directory: Path,
+    as_of: datetime,
+    known_at: datetime | None = None,
+    pack: Pack | None = None,
+    progress: Progress | None = None,
 ) -> Outcomes:
     """How many people of the caseload could lawfully be moved, pathways by outcome and why the others
     are blocked (`accord decide DIR --format table`): counted chunk by chunk on the engine's threads, so
@@ -304,7 +311,7 @@ def bulk_outcomes(
     book = Codebook.of(run)
     known = int(np.count_nonzero(people.recorded_at <= micros(known_at)))
     outcomes = Outcomes(as_of, known_at, run.pack.name, book.era).plus(known, 0, Counter(), Counter())
-    for movable, by_pathway, reasons in map_chunks(run, people, partial(_chunk_outcomes, book)):
+    for movable, by_pathway, reasons in map_chunks(run, people, partial(_chunk_outcomes, book), progress=progress):
         outcomes = outcomes.plus(0, movable, by_pathway, reasons)
     return outcomes
 

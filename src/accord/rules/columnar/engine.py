@@ -210,19 +210,30 @@ def _blocks(blocks: list[Block]) -> list[Block]:
     return blocks
 
 
+Progress = Callable[[int, int], None]  # (people just decided, people in all): may be called from any thread
+
+
 def map_chunks(
-    run: Run, people: People, then: Callable[[list[Block]], T], chunk: int = CHUNK, workers: int = 2
+    run: Run,
+    people: People,
+    then: Callable[[list[Block]], T],
+    chunk: int = CHUNK,
+    workers: int = 2,
+    progress: Progress | None = None,
 ) -> Iterator[T]:
     """`then` of each chunk's blocks, in chunk order, computed on the worker thread that decided the
     chunk: the bulk writer turns blocks into a table there, so that the thread writing the file does
-    nothing else. At most `workers + 1` chunks are in flight."""
+    nothing else. At most `workers + 1` chunks are in flight. `progress` hears of each chunk decided."""
     features = FeatureCode.of(run)
     tables = [agreement_table(run, features, a) for a in run.agreements]
     bounds = [(lo, min(lo + chunk, people.count)) for lo in range(0, people.count, chunk)] or [(0, 0)]
 
     def one(bound: tuple[int, int]) -> T:
         lo, hi = bound
-        return then(_Chunk(run, people.slice(lo, hi), lo, features, tables).blocks())
+        result = then(_Chunk(run, people.slice(lo, hi), lo, features, tables).blocks())
+        if progress is not None:
+            progress(hi - lo, people.count)
+        return result
 
     if workers <= 1 or len(bounds) == 1:
         yield from (one(b) for b in bounds)
