@@ -15,7 +15,11 @@ from accord.cli.common import console, err_console, fail
 @contextmanager
 def caseload_progress(description: str, total: int | None = None) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr (gone when done) for work over a caseload: the callback takes (people
-    just done, people in all) and is safe to call from worker threads."""
+    just done, people in all) and is safe to call from worker threads. Not on a terminal (a pipe, a
+    log), nothing is written at all."""
+    if not err_console.is_terminal:
+        yield _ignore
+        return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task(description, total=total)
@@ -24,6 +28,10 @@ def caseload_progress(description: str, total: int | None = None) -> Iterator[Ca
             bar.update(task, total=everyone, advance=done)
 
         yield advance
+
+
+def _ignore(done: int, everyone: int) -> None:
+    """Progress nobody is watching."""
 
 
 def synth(
