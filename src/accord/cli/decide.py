@@ -4,7 +4,8 @@ on a world file, a bulk directory or the database."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -130,6 +131,32 @@ def _print_bulk_outcomes(
     _print_table(outcomes.summary(), [*outcome_tables(outcomes), hint], output)
 
 
+def _stream_bulk_json(
+    path: Path, as_of: datetime, known_at: datetime | None, pack_name: str | None, output: Path | None
+) -> None:
+    """A whole bulk caseload's decision JSON, written as each chunk of people is decided (it is large:
+    about 4 kB a person), to --output or stdout."""
+    from accord.cli.bulk import caseload_progress
+    from accord.rules.bulk import stream_bulk_json
+    from accord.rules.columnar.memory import avoid_hugepage_stalls
+
+    avoid_hugepage_stalls()
+    pack = resolve_pack(pack_name) if pack_name is not None else None
+    with caseload_progress("deciding") as advance, _text_out(output) as write:
+        stream_bulk_json(path, as_of, write, known_at, pack, progress=advance)
+        write("\n")
+
+
+@contextmanager
+def _text_out(output: Path | None) -> Iterator[Callable[[str], object]]:
+    if output is None:
+        yield sys.stdout.write
+        sys.stdout.flush()
+        return
+    with output.open("w", encoding="utf-8") as handle:
+        yield handle.write
+
+
 def decide_command(
     world: str = WORLD,
     as_of: str = AS_OF,
@@ -152,6 +179,10 @@ def decide_command(
     if format is Format.table and Path(world).is_dir() and not person:
         with rules_errors():
             _print_bulk_outcomes(Path(world), instant, known, pack, output)
+        return
+    if format is Format.json and Path(world).is_dir() and not person:
+        with rules_errors():
+            _stream_bulk_json(Path(world), instant, known, pack, output)
         return
     with rules_errors():
         decisions = decide_source(world, instant, known, person or None, pack)

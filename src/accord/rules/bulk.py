@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,13 +30,13 @@ from numpy.typing import NDArray
 from accord.domain import World
 from accord.rules.columnar.arrays import People
 from accord.rules.columnar.compile import Run, compile_run
-from accord.rules.columnar.engine import Block, Progress, Rows, decide_people, map_chunks
+from accord.rules.columnar.engine import CHUNK, Block, Progress, Rows, decide_people, map_chunks
 from accord.rules.columnar.layout import ALWAYS, FACT_KINDS, UNREAD
 from accord.rules.columnar.output import Codebook, chunk_outcomes, decision_set, decisions_table, read_table
 from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA, Caseload, caseload_of, people_read, persons_of
 from accord.rules.columnar.tables import micros as instants
 from accord.rules.columnar.zones import micros
-from accord.rules.decision import DecisionSet
+from accord.rules.decision import DecisionSet, PersonDecision, json_pieces
 from accord.rules.interpreter import UnknownPerson, decide
 from accord.rules.outcomes import Outcomes
 from accord.rules.pack import Pack, pack_for_world, resolve_pack
@@ -258,6 +258,12 @@ def run_bulk_decide(
         chunks = map_chunks(run, people, partial(coded_chunk, book), progress=progress)
         pathways, allowed = stream_decisions(output, chunks)
         return BulkRun(int(np.count_nonzero(known)), pathways, allowed, pack.name, book.era, None, output)
+    if output is not None and fmt == "json" and person_ids is None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with output.open("w", encoding="utf-8") as handle:
+            persons, pathways, allowed = _stream_json(people, run, handle.write, progress)
+            handle.write("\n")
+        return BulkRun(persons, pathways, allowed, pack.name, book.era, None, output)
     rows = decide_people(run, people).rows()
     wanted = _wanted(people.ids, people.recorded_at, micros(known_at), person_ids)
     if wanted is not None:
@@ -294,6 +300,68 @@ def _prepared(directory: Path, as_of: datetime, known_at: datetime, pack: Pack |
         world = checked.result()
     del persons  # the Arrow table: the engine reads only its arrays (and the ids, which `people` keeps)
     return people, compile_run(world, pack or pack_for_world(world), as_of, known_at)
+
+
+def stream_bulk_json(
+    directory: Path,
+    as_of: datetime,
+    write: Callable[[str], object],
+    known_at: datetime | None = None,
+    pack: Pack | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """The decision JSON of every person known at `known_at`, exactly as `json.dumps(DecisionSet.to_json(),
+    indent=2)` would print it, handed to `write` piece by piece as each chunk is decided: memory holds a
+    few chunks' decisions, never the caseload's (tens of GB of records and text at 10 M people). Returns
+    the number of persons written."""
+    known_at = known_at or as_of
+    people, run = _prepared(directory, as_of, known_at, pack)
+    return _stream_json(people, run, write, progress)[0]
+
+
+def _stream_json(
+    people: People, run: Run, write: Callable[[str], object], progress: Progress | None
+) -> tuple[int, int, int]:
+    """Write the decision JSON chunk by chunk; returns (persons, pathways, pathways allowed)."""
+    book = Codebook.of(run)
+    known = people.recorded_at <= micros(run.known_at)
+    chunks = map_chunks(run, people, partial(_chunk_decisions, book, people, known), CHUNK, progress=progress)
+    head = DecisionSet(run.as_of, run.known_at, run.pack.name, book.era, ())
+    counts = Counter[str]()
+
+    def counted(decisions: Iterator[list[PersonDecision]]) -> Iterator[PersonDecision]:
+        for chunk in decisions:
+            for decision in chunk:
+                counts.update(p.status for p in decision.pathways)
+                yield decision
+
+    for piece in json_pieces(head, counted(chunks)):
+        write(piece)
+    return int(np.count_nonzero(known)), counts.total(), counts["allowed"]
+
+
+def _chunk_decisions(
+    book: Codebook, people: People, known: NDArray[np.bool_], blocks: list[Block]
+) -> list[PersonDecision]:
+    """One chunk's decisions (chunks are CHUNK people from `blocks[0].base`), on the worker thread."""
+    lo = blocks[0].base
+    hi = min(lo + CHUNK, people.count)
+    ids = _Shifted(people.ids.slice(lo, hi - lo).to_pylist(), lo)
+    wanted = (lo + np.flatnonzero(known[lo:hi])).tolist()
+    return list(decision_set(book, Rows.of(blocks), ids, wanted).decisions)
+
+
+class _Shifted(Sequence[str]):
+    """The ids of one chunk, indexed by caseload row."""
+
+    def __init__(self, ids: list[str], first: int) -> None:
+        self.ids, self.first = ids, first
+
+    def __getitem__(self, row: int) -> str:  # type: ignore[override]
+        return self.ids[row - self.first]
+
+    def __len__(self) -> int:
+        return self.first + len(self.ids)
 
 
 def bulk_outcomes(

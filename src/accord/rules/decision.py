@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -81,6 +82,19 @@ class DecisionSet:
             "era": self.era,
             "decisions": [d.to_json() for d in self.decisions],
         }
+
+
+def json_pieces(head: DecisionSet, persons: Iterable[PersonDecision]) -> Iterator[str]:
+    """The text of `json.dumps(DecisionSet.to_json(), indent=2, ensure_ascii=False)` for `head`'s run and
+    `persons`, piece by piece as the persons come: a whole caseload's JSON is never held at once."""
+    shell = json.dumps(head.to_json() | {"decisions": []}, indent=2, ensure_ascii=False)
+    opening = shell.removesuffix("[]\n}")  # up to `"decisions": `
+    first = True
+    for person in persons:
+        text = json.dumps(person.to_json(), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        yield (opening + "[\n    " if first else ",\n    ") + text
+        first = False
+    yield shell if first else "\n  ]\n}"
 
 
 def with_warning(person: PersonDecision, warning: Reason) -> PersonDecision:

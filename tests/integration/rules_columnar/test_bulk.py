@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from accord.cli.main import app
+from accord.rules import bulk
 from accord.rules.bulk import BulkInvalid, bulk_outcomes, load_bulk_world, read_decisions, run_bulk_decide, write_bulk
 from accord.rules.interpreter import UnknownPerson, decide
 from accord.rules.outcomes import Outcomes
@@ -150,3 +151,28 @@ def test_caseload_outcomes_are_counted_from_the_coded_rows_as_from_the_decisions
     now = bulk_outcomes(tmp_path, AS_OF)
     assert f"{now.movable} of {now.persons} people could lawfully be moved" in table.stdout
     assert "Pathways by outcome" in table.stdout and "Why the others could not be moved" in table.stdout
+
+
+def test_a_whole_caseload_json_is_streamed_exactly_as_the_decision_set_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "CHUNK", 128)  # 700 people: six chunks, the last one short
+    CliRunner().invoke(app, ["synth", "--people", "700", "--seed", "4", "--out", str(tmp_path / "in")])
+    decided = run_bulk_decide(tmp_path / "in", AS_OF).decisions
+    assert decided is not None
+    expected = json.dumps(decided.to_json(), indent=2, ensure_ascii=False) + "\n"
+    args = ["decide", str(tmp_path / "in"), "--as-of", AS_OF.isoformat(), "--format", "json"]
+    printed = CliRunner().invoke(app, args)
+    assert printed.exit_code == 0, printed.output
+    assert printed.stdout == expected
+    assert CliRunner().invoke(app, [*args, "--output", str(tmp_path / "d.json")]).exit_code == 0
+    assert (tmp_path / "d.json").read_text(encoding="utf-8") == expected
+    chunks: list[int] = []
+    written = run_bulk_decide(
+        tmp_path / "in", AS_OF, output=tmp_path / "api.json", fmt="json", progress=lambda n, _: chunks.append(n)
+    )
+    assert (tmp_path / "api.json").read_text(encoding="utf-8") == expected
+    assert sorted(chunks) == [60, *[128] * 5]  # the workers report in any order
+    pathways = [p for d in decided.decisions for p in d.pathways]
+    assert (written.persons, written.pathways) == (len(decided.decisions), len(pathways))
+    assert written.allowed == sum(p.status == "allowed" for p in pathways)
