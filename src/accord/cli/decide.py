@@ -93,58 +93,38 @@ def _decide_bulk(
     return result
 
 
-def _write_bulk_parquet(
+def _decide_caseload(
     path: Path,
     as_of: datetime,
     known_at: datetime | None,
     persons: list[str] | None,
     pack_name: str | None,
-    output: Path,
+    format: Format,
+    output: Path | None,
 ) -> None:
-    """A bulk directory's decisions as the coded decisions Parquet (docs/bulk-format.md), streamed."""
-    from accord.cli.bulk import caseload_progress
-    from accord.rules.bulk import run_bulk_decide
-    from accord.rules.columnar.memory import avoid_hugepage_stalls
-
-    avoid_hugepage_stalls()
-
-    pack = resolve_pack(pack_name) if pack_name is not None else None
-    with caseload_progress("deciding") as advance:
-        run_bulk_decide(path, as_of, known_at, persons, output=output, fmt="parquet", pack=pack, progress=advance)
-
-
-def _print_bulk_outcomes(
-    path: Path, as_of: datetime, known_at: datetime | None, pack_name: str | None, output: Path | None
-) -> None:
-    """A whole bulk caseload as a table is its counts, not millions of rows: who could be moved, pathways
-    by outcome, why the others could not; one person at a time with --person or `accord explain`."""
+    """A bulk caseload decided by the columnar engine and written as it is decided, with a progress bar:
+    the coded decisions Parquet (docs/bulk-format.md); the decision JSON of everyone, chunk by chunk
+    (large: about 4 kB a person); or, as a table, the caseload's counts (who could be moved, pathways by
+    outcome, why the others could not), never millions of rows."""
     from accord.cli.bulk import caseload_progress
     from accord.cli.outcomes import outcome_tables
-    from accord.rules.bulk import bulk_outcomes
+    from accord.rules.bulk import bulk_outcomes, run_bulk_decide, stream_bulk_json
     from accord.rules.columnar.memory import avoid_hugepage_stalls
 
     avoid_hugepage_stalls()
     pack = resolve_pack(pack_name) if pack_name is not None else None
     with caseload_progress("deciding") as advance:
-        outcomes = bulk_outcomes(path, as_of, known_at, pack, progress=advance)
-    hint = f"per person: accord decide {path} --person ID ..., or accord explain {path} --person ID ..."
-    _print_table(outcomes.summary(), [*outcome_tables(outcomes), hint], output)
-
-
-def _stream_bulk_json(
-    path: Path, as_of: datetime, known_at: datetime | None, pack_name: str | None, output: Path | None
-) -> None:
-    """A whole bulk caseload's decision JSON, written as each chunk of people is decided (it is large:
-    about 4 kB a person), to --output or stdout."""
-    from accord.cli.bulk import caseload_progress
-    from accord.rules.bulk import stream_bulk_json
-    from accord.rules.columnar.memory import avoid_hugepage_stalls
-
-    avoid_hugepage_stalls()
-    pack = resolve_pack(pack_name) if pack_name is not None else None
-    with caseload_progress("deciding") as advance, _text_out(output) as write:
-        stream_bulk_json(path, as_of, write, known_at, pack, progress=advance)
-        write("\n")
+        if format is Format.parquet:
+            run_bulk_decide(path, as_of, known_at, persons, output=output, fmt="parquet", pack=pack, progress=advance)
+        elif format is Format.json:
+            with _text_out(output) as write:
+                stream_bulk_json(path, as_of, write, known_at, pack, progress=advance)
+                write("\n")
+        else:
+            outcomes = bulk_outcomes(path, as_of, known_at, pack, progress=advance)
+    if format is Format.table:
+        hint = f"per person: accord decide {path} --person ID ..., or accord explain {path} --person ID ..."
+        _print_table(outcomes.summary(), [*outcome_tables(outcomes), hint], output)
 
 
 @contextmanager
@@ -171,18 +151,9 @@ def decide_command(
     known = parse_instant(known_at, "--known-at") if known_at else None
     if format is Format.parquet and output is None:
         fail("--format parquet needs --output FILE")
-    if format is Format.parquet and Path(world).is_dir():
-        assert output is not None
+    if Path(world).is_dir() and (format is Format.parquet or not person):
         with rules_errors():
-            _write_bulk_parquet(Path(world), instant, known, person or None, pack, output)
-        return
-    if format is Format.table and Path(world).is_dir() and not person:
-        with rules_errors():
-            _print_bulk_outcomes(Path(world), instant, known, pack, output)
-        return
-    if format is Format.json and Path(world).is_dir() and not person:
-        with rules_errors():
-            _stream_bulk_json(Path(world), instant, known, pack, output)
+            _decide_caseload(Path(world), instant, known, person or None, pack, format, output)
         return
     with rules_errors():
         decisions = decide_source(world, instant, known, person or None, pack)
