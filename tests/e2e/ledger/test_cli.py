@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -31,15 +30,6 @@ handovers:
     occurred_at: "2025-03-15T19:30:00-04:00"
     legal_basis: decision-1
 """
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("ACCORD_DATABASE_URL", f"sqlite:///{tmp_path / 'accord.db'}")
-    monkeypatch.setenv("ACCORD_LEDGER_KEYRING", str(tmp_path / "keyring.json"))
-    monkeypatch.delenv("ACCORD_LEDGER_SECRET", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return CliRunner()
 
 
 def run(cli: CliRunner, *args: str, code: int = 0) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -17,15 +16,6 @@ from accord.store.tables_movements import movement_events, movement_flights, mov
 
 HERE = Path(__file__).parent
 SETUP_AT = "--at=2025-03-15T12:00:00-04:00"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("ACCORD_DATABASE_URL", f"sqlite:///{tmp_path / 'accord.db'}")
-    monkeypatch.setenv("ACCORD_LEDGER_KEYRING", str(tmp_path / "keyring.json"))
-    monkeypatch.delenv("ACCORD_LEDGER_SECRET", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return CliRunner()
 
 
 def run(cli: CliRunner, *args: str, code: int = 0) -> str:
