@@ -22,6 +22,7 @@ from accord.rules.decision import DecisionSet
 from accord.rules.inputs import inputs_hash
 from accord.rules.interpreter import UnknownPerson, decide, explain_trace
 from accord.rules.knowledge import as_known_at
+from accord.rules.outcomes import Outcomes
 from accord.rules.pack import Pack, UnknownPack, load_pack_file, pack_for_world, pack_names, resolve_pack
 from accord.store.unit_of_work import UnitOfWork
 from accord.world import WorldInvalid, load_world_file
@@ -163,7 +164,7 @@ def decide_command(
         assert output is not None
         write_parquet(decisions, output)
     else:
-        _print_table(decision_summary(decisions), [decision_table(decisions)], output)
+        _print_table(Outcomes.of_decisions(decisions).summary(), [decision_table(decisions)], output)
 
 
 def _print_table(summary: str, tables: Sequence[Table | str], output: Path | None) -> None:
@@ -208,15 +209,6 @@ def decision_rows(decisions: DecisionSet) -> list[dict[str, Any]]:
         for d in decisions.decisions
         for p in d.pathways
     ]
-
-
-def decision_summary(decisions: DecisionSet) -> str:
-    allowed = sum(any(p.status == "allowed" for p in d.pathways) for d in decisions.decisions)
-    return (
-        f"as of {decisions.as_of.isoformat()} (known at {decisions.known_at.isoformat()}), "
-        f"pack {decisions.rule_pack}, era {decisions.era or 'none'}: "
-        f"{allowed} of {len(decisions.decisions)} people could lawfully be moved"
-    )
 
 
 def decision_table(decisions: DecisionSet) -> Table:
