@@ -94,6 +94,24 @@ def load_flights(conn: Connection, flight_ids: Iterable[str]) -> dict[str, Fligh
     return {f: Flight.model_validate_json(bodies[f]) for f in wanted}
 
 
+def all_flights(conn: Connection) -> list[Flight]:
+    return [Flight.model_validate_json(body) for body in conn.execute(select(flights_table.c.body)).scalars()]
+
+
+def leg_times(conn: Connection, flight_ids: Sequence[str]) -> dict[tuple[str, int, str], datetime]:
+    """(flight, leg, "depart" | "arrive") -> when it happened, from the flights' lifecycle events."""
+    times: dict[tuple[str, int, str], datetime] = {}
+    for chunk in _chunks(list(flight_ids)):
+        query = select(events_table.c.flight_id, events_table.c.body).where(
+            events_table.c.flight_id.in_(chunk), events_table.c.kind.in_(("depart", "arrive"))
+        )
+        for flight_id, body in conn.execute(query):
+            event = EventEnvelope.model_validate_json(body).event
+            if isinstance(event, LifecycleEvent) and event.leg is not None:
+                times[(flight_id, event.leg, event.kind)] = event.occurred_at
+    return times
+
+
 def flight_events(conn: Connection, flight_id: str) -> list[Event]:
     query = select(events_table.c.body).where(events_table.c.flight_id == flight_id).order_by(events_table.c.seq)
     return [EventEnvelope.model_validate_json(body).event for body in conn.execute(query).scalars()]
