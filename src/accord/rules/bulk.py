@@ -379,15 +379,9 @@ def bulk_outcomes(
     book = Codebook.of(run)
     known = int(np.count_nonzero(people.recorded_at <= micros(known_at)))
     outcomes = Outcomes(as_of, known_at, run.pack.name, book.era).plus(known, 0, Counter(), Counter())
-    for movable, by_pathway, reasons in map_chunks(run, people, partial(_chunk_outcomes, book), progress=progress):
+    for movable, by_pathway, reasons in map_chunks(run, people, partial(chunk_outcomes, book), progress=progress):
         outcomes = outcomes.plus(0, movable, by_pathway, reasons)
     return outcomes
-
-
-def _chunk_outcomes(
-    book: Codebook, blocks: list[Block]
-) -> tuple[int, Counter[tuple[str, str, str]], Counter[tuple[str, str]]]:
-    return chunk_outcomes(book, Rows.of(blocks))
 
 
 def decide_directory(

@@ -12,6 +12,9 @@ from datetime import datetime
 
 from accord.rules.decision import DecisionSet
 
+# One chunk's part: persons with a pathway allowed, pathways by (kind, to, status), blocked by (kind, code).
+ChunkCounts = tuple[int, Counter[tuple[str, str, str]], Counter[tuple[str, str]]]
+
 
 @dataclass(frozen=True)
 class Outcomes:

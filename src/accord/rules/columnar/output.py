@@ -17,10 +17,11 @@ import pyarrow as pa
 from accord.domain.orders import PATHWAY_KINDS
 from accord.rules.codes import REASON_CODES, WARNING_CODES
 from accord.rules.columnar.compile import Run
-from accord.rules.columnar.engine import WORD, Rows, court_words
+from accord.rules.columnar.engine import WORD, Block, Rows, court_words
 from accord.rules.columnar.layout import COUNTRIES
 from accord.rules.decision import DecisionSet, Pathway, PersonDecision, Reason
 from accord.rules.gates import GATES, WARNINGS
+from accord.rules.outcomes import ChunkCounts
 
 FORMAT = "accord.decisions/2"
 METADATA_KEY = b"accord.decisions"
@@ -142,9 +143,10 @@ def _reason(book: Codebook, code: str, court_orders: int) -> Reason:
     return Reason(code, detail, book.sources[code])
 
 
-def chunk_outcomes(book: Codebook, rows: Rows) -> tuple[int, Counter[tuple[str, str, str]], Counter[tuple[str, str]]]:
+def chunk_outcomes(book: Codebook, blocks: list[Block]) -> ChunkCounts:
     """One chunk's part of `rules.outcomes.Outcomes`, counted with array operations: the persons with a
     pathway allowed, pathways per (kind, destination, status), blocked pathways per (kind, reason)."""
+    rows = Rows.of(blocks)
     allowed = rows.reasons == 0
     movable = len(np.unique(rows.person[allowed]))
     countries = len(book.countries)
