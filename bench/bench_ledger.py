@@ -56,7 +56,7 @@ def _ledger(directory: Path, name: str) -> tuple[Engine, Ledger, str, str]:
     upgrade(engine)
     with engine.begin() as conn:
         ledger = init_ledger(conn, Keyring.load(directory / f"{name}.keys"), ORIGIN)
-        register_organisation(conn, ledger, org="o", name="O", recorded_at=T0)
+        register_organisation(conn, ledger, org="o", name="O", country="USA", recorded_at=T0)
         a = add_custodian_key(conn, ledger, org="o", custodian="a", recorded_at=T0)
         b = add_custodian_key(conn, ledger, org="o", custodian="b", recorded_at=T0)
     return engine, ledger, a, b
@@ -145,7 +145,7 @@ def bench_appends(directory: Path, count: int) -> None:
     signing = _timed(
         [handovers[n : n + BATCH] for n in range(0, count, BATCH)],
         engine,
-        lambda conn, batch: record_handovers(conn, ledger, batch),
+        lambda conn, batch: record_handovers(conn, ledger, batch, "USA"),
     )
     _line(f"record_handovers, {BATCH} per transaction (signs both)", count, signing)
     engine.dispose()

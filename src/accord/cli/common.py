@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
+from accord.domain.errors import AccordError
+from accord.domain.time import check_plausible
+from accord.services.clock import Clock, SystemClock
+from accord.services.steps import DEFAULT_SKEW
 from accord.world.yamlsource import LocatedError
 
 console = Console(soft_wrap=True)  # ids and legal bases are data: never break them across lines
@@ -49,7 +53,10 @@ def parse_instant(text: str, option: str = "--as-of") -> datetime:
         fail(f"{option}: {text!r} is not an RFC 3339 instant (e.g. 2025-03-15T19:30:00-04:00)")
     if value.tzinfo is None:
         fail(f"{option}: {text!r} has no UTC offset; write e.g. 2025-03-15T19:30:00-04:00")
-    return value
+    try:
+        return check_plausible(value, option)
+    except (AccordError, OverflowError) as exc:
+        fail(str(exc))
 
 
 @contextmanager
@@ -61,5 +68,26 @@ def user_errors() -> Iterator[None]:
         yield
     except WorldInvalid as exc:
         fail_located(exc.errors)
-    except UserError as exc:
+    except (UserError, AccordError) as exc:
         fail(str(exc))
+
+
+def system_clock() -> Clock:
+    """The one clock the CLI reads: the machine's. Never a flag or an environment variable, so that
+    `recorded_at` cannot be set from outside (docs/integrity.md)."""
+    return SystemClock()
+
+
+def clock_skew() -> timedelta:
+    """How far a command's `--at` may run ahead of the recording clock (ACCORD_CLOCK_SKEW_SECONDS,
+    default 300): a little, for clocks that disagree by a few seconds, never hours."""
+    text = os.environ.get("ACCORD_CLOCK_SKEW_SECONDS", "")
+    if not text:
+        return DEFAULT_SKEW
+    try:
+        seconds = int(text)
+    except ValueError:
+        fail(f"ACCORD_CLOCK_SKEW_SECONDS: {text!r} is not a whole number of seconds")
+    if not 0 <= seconds <= 3600:
+        fail(f"ACCORD_CLOCK_SKEW_SECONDS: {seconds} is outside 0..3600")
+    return timedelta(seconds=seconds)

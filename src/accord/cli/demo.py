@@ -14,7 +14,7 @@ from rich.table import Table
 
 from accord.billing.invoice import InvoiceSet, format_minor
 from accord.billing.preview import bill_periods
-from accord.cli.common import console, database_url, fail, user_errors
+from accord.cli.common import console, database_url, fail, system_clock, user_errors
 from accord.cli.outcomes import outcome_tables
 from accord.domain.time import zone
 from accord.ledger.export import export_ledger, trusted_keys
@@ -61,7 +61,7 @@ def demo(
     engine = make_engine(url)
     with engine.connect() as connection:
         stored = summary(connection)
-        world = load_world(connection, known_at=EVENING)
+        world = load_world(connection)  # as known now: the class order recorded that evening included
         ledger = open_ledger(connection)
         export_ledger(connection, ledger, export_dir)
         keys = trusted_keys(connection, ledger)
@@ -71,7 +71,7 @@ def demo(
     engine.dispose()
     console.print(Panel.fit(load_world_file(world_file).title or str(world_file), title="Accord demo"))
     _print_summary(stored)
-    _print_decisions(decide(world, EVENING))
+    _print_decisions(decide(world, EVENING, known_at=system_clock().now()))
     console.rule("The evening of 2025-03-15, step by step")
     for line in outcome.lines():
         console.print(line, markup=False, highlight=False)
@@ -147,7 +147,7 @@ def _local(instant: datetime) -> str:
 def _print_decisions(decisions: DecisionSet) -> None:
     outcomes = Outcomes.of_decisions(decisions)
     console.print(
-        f"\n[bold]{decisions.as_of.isoformat()}[/bold] (era {decisions.era}): "
+        f"\n[bold]{decisions.as_of.isoformat()}[/bold], as known now (era {decisions.era}): "
         f"[green]{outcomes.movable}[/green] of {outcomes.persons} people could lawfully be moved."
     )
     for table in outcome_tables(outcomes):

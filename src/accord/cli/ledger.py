@@ -3,6 +3,8 @@ handovers, export, verify offline, prove and locate. See docs/ledger.md."""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,10 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 from sqlalchemy import Connection
 
-from accord.cli.common import console, database_url, fail, fail_located, parse_instant, user_errors
+from accord.cli.common import (
+    clock_skew,
+    console,
+    database_url,
+    fail,
+    fail_located,
+    parse_instant,
+    system_clock,
+    user_errors,
+)
+from accord.domain.errors import AccordError
 from accord.ledger import (
     DuplicateEvent,
     Keyring,
@@ -31,7 +44,6 @@ from accord.ledger import (
     init_ledger,
     make_receipt,
     open_ledger,
-    record_handover,
     register_organisation,
     revoke_custodian_key,
     rotate_custodian_key,
@@ -42,9 +54,12 @@ from accord.ledger import (
 from accord.ledger.keys import DEFAULT_KEYRING, KEYRING_ENV
 from accord.ledger.statements import format_instant
 from accord.ledger.verify import KEYS_FILE
+from accord.movements.flights import Serves
+from accord.services.handovers import HandoverRequest, append_handovers
+from accord.store.clock import stamp
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
-from accord.world.yamlsource import LocatedError, YamlSyntaxError, dotted, load_yaml_file
+from accord.world.yamlsource import LocatedError, SourceMap, YamlSyntaxError, dotted, load_yaml_file
 
 EXIT_VERIFY_FAILED = 1
 
@@ -57,7 +72,6 @@ ledger_app.add_typer(custodian_app, name="custodian")
 ledger_app.add_typer(witness_app, name="witness")
 
 KeyringOption = typer.Option(None, "--keyring", help=f"Keyring file (default ${KEYRING_ENV} or ./{DEFAULT_KEYRING}).")
-AtOption = typer.Option(None, "--at", help="Recording instant, RFC 3339 (default: now).")
 
 
 def register(app: typer.Typer) -> None:
@@ -69,8 +83,9 @@ def _keyring(path: Path | None) -> Keyring:
     return Keyring.load(path) if path is not None else Keyring.from_environment()
 
 
-def _instant(text: str | None, option: str = "--at") -> datetime:
-    return parse_instant(text, option) if text is not None else datetime.now(UTC)
+def _recorded(conn: Connection) -> datetime:
+    """The recording instant of this command: the system clock, stamped (never a flag)."""
+    return stamp(conn, system_clock().now())
 
 
 @contextmanager
@@ -90,7 +105,7 @@ def _session(keyring: Path | None) -> Iterator[tuple[Connection, Ledger]]:
 def _refusals() -> Iterator[None]:
     try:
         yield
-    except (Refusal, LedgerMissing) as exc:
+    except (Refusal, LedgerMissing, AccordError) as exc:
         fail(str(exc))
     except KeyError as exc:  # a private key the keyring does not hold
         fail(str(exc.args[0]))
@@ -115,12 +130,14 @@ def init_command(
 def org_add(
     org: str,
     name: str = typer.Option(..., "--name", help="The organisation's full name."),
-    at: str | None = AtOption,
+    country: str = typer.Option(
+        ..., "--country", help="The state whose agency it is (ISO 3166-1 alpha-3): custody there is its custody."
+    ),
     keyring: Path | None = KeyringOption,
 ) -> None:
-    """Register an organisation with a new root key."""
+    """Register an organisation (a state's agency) with a new root key."""
     with _session(keyring) as (conn, ledger):
-        index = register_organisation(conn, ledger, org=org, name=name, recorded_at=_instant(at))
+        index = register_organisation(conn, ledger, org=org, name=name, country=country, recorded_at=_recorded(conn))
     console.print(f"organisation {org} registered at entry {index}")
 
 
@@ -128,20 +145,19 @@ def org_add(
 def custodian_add(
     custodian: str,
     org: str = typer.Option(..., "--org", help="The organisation the custodian belongs to."),
-    at: str | None = AtOption,
     keyring: Path | None = KeyringOption,
 ) -> None:
     """Give a custodian its first signing key (signed by the organisation's root key)."""
     with _session(keyring) as (conn, ledger):
-        key = add_custodian_key(conn, ledger, org=org, custodian=custodian, recorded_at=_instant(at))
+        key = add_custodian_key(conn, ledger, org=org, custodian=custodian, recorded_at=_recorded(conn))
     console.print(f"custodian {custodian}: key {key}")
 
 
 @custodian_app.command("rotate")
-def custodian_rotate(custodian: str, at: str | None = AtOption, keyring: Path | None = KeyringOption) -> None:
+def custodian_rotate(custodian: str, keyring: Path | None = KeyringOption) -> None:
     """Replace a custodian's active key."""
     with _session(keyring) as (conn, ledger):
-        key = rotate_custodian_key(conn, ledger, custodian=custodian, recorded_at=_instant(at))
+        key = rotate_custodian_key(conn, ledger, custodian=custodian, recorded_at=_recorded(conn))
     console.print(f"custodian {custodian}: new key {key}")
 
 
@@ -150,13 +166,14 @@ def custodian_revoke(
     key: str,
     reason: str = typer.Option(..., "--reason"),
     revoked_at: str = typer.Option(..., "--revoked-at", help="From when the key must not be trusted."),
-    at: str | None = AtOption,
     keyring: Path | None = KeyringOption,
 ) -> None:
     """Revoke a custodian key with a reason."""
     since = parse_instant(revoked_at, "--revoked-at")
     with _session(keyring) as (conn, ledger):
-        index = revoke_custodian_key(conn, ledger, key=key, reason=reason, revoked_at=since, recorded_at=_instant(at))
+        index = revoke_custodian_key(
+            conn, ledger, key=key, reason=reason, revoked_at=since, recorded_at=_recorded(conn)
+        )
     console.print(f"key {key} revoked at entry {index}")
 
 
@@ -169,15 +186,15 @@ def witness_add(name: str, keyring: Path | None = KeyringOption) -> None:
 
 
 @witness_app.command("cosign")
-def witness_cosign(name: str, at: str | None = AtOption, keyring: Path | None = KeyringOption) -> None:
+def witness_cosign(name: str, keyring: Path | None = KeyringOption) -> None:
     """Co-sign the latest checkpoint as witness NAME, after checking it extends what NAME signed before."""
     with _session(keyring) as (conn, ledger):
-        cosign_latest(conn, ledger, name, _instant(at))
+        cosign_latest(conn, ledger, name, _recorded(conn))
     console.print(f"witness {name} co-signed the latest checkpoint")
 
 
-_HANDOVER_FIELDS = {"person", "from", "to", "place", "occurred_at", "recorded_at", "legal_basis", "event_id"}
-_REQUIRED = ("person", "from", "to", "place", "occurred_at", "legal_basis")
+_HANDOVER_FIELDS = {"person", "from", "to", "place", "occurred_at", "legal_basis", "serves", "event_id"}
+_REQUIRED = ("person", "from", "to", "place", "occurred_at")
 
 
 def _handover_records(path: Path) -> tuple[list[dict[str, Any]], list[tuple[str, int]]]:
@@ -203,15 +220,17 @@ def _handover_records(path: Path) -> tuple[list[dict[str, Any]], list[tuple[str,
             errors.append(LocatedError(str(path), source.line_of(at), dotted(at), "must be a mapping"))
             continue
         for name in sorted(record.keys() - _HANDOVER_FIELDS):
-            errors.append(LocatedError(str(path), source.line_of((*at, name)), dotted((*at, name)), "unknown field"))
+            message = _RECORDED_BY_ACCORD if name == "recorded_at" else "unknown field"
+            errors.append(LocatedError(str(path), source.line_of((*at, name)), dotted((*at, name)), message))
         for name in _REQUIRED:
             if record.get(name) in (None, ""):
                 errors.append(LocatedError(str(path), source.line_of(at), dotted((*at, name)), "missing"))
-        for name in ("occurred_at", "recorded_at"):
-            if name in record and _as_instant(record[name]) is None:
-                line = source.line_of((*at, name))
-                message = "must be an RFC 3339 instant with a UTC offset"
-                errors.append(LocatedError(str(path), line, dotted((*at, name)), message))
+        if "occurred_at" in record and _as_instant(record["occurred_at"]) is None:
+            line = source.line_of((*at, "occurred_at"))
+            message = "must be an RFC 3339 instant with a UTC offset"
+            errors.append(LocatedError(str(path), line, dotted((*at, "occurred_at")), message))
+        if "serves" in record:
+            errors += _serves_errors(record["serves"], str(path), source, (*at, "serves"))
     if errors:
         fail_located(errors)
     return records, where_of
@@ -232,34 +251,60 @@ def _as_instant(value: Any) -> datetime | None:
 @ledger_app.command("append")
 def append_command(
     file: Path = typer.Argument(..., help="YAML or JSON: one handover, a list, or a `handovers:` list."),
-    at: str | None = AtOption,
+    actor: str | None = typer.Option(None, "--actor", help="Who records them (default: $ACCORD_ACTOR or $USER)."),
     keyring: Path | None = KeyringOption,
 ) -> None:
-    """Append handovers, each co-signed by both custodians' keys from the keyring. All or nothing."""
+    """Append handovers, each co-signed by both custodians' keys from the keyring. All or nothing.
+
+    A handover into the sending state's custody (a return) gives its `legal_basis` in words. A handover
+    into foreign custody names what it `serves` ({agreement: ID} or {repatriation: CODE}) and no legal
+    basis: Accord decides the person as of `occurred_at` and as known now, and admits it only when that
+    decision allows it (exit 2 with the blocking reasons otherwise); the entry's legal basis is that
+    decision. `recorded_at` is Accord's clock, never a field."""
     records, positions = _handover_records(file)
-    recorded = _instant(at)
+    who = actor or os.environ.get("ACCORD_ACTOR") or os.environ.get("USER") or "cli"
+    requests = [_request(record) for record in records]
     with _session(keyring) as (conn, ledger):
-        for record, (path, line) in zip(records, positions, strict=True):
-            try:
-                index = _append_one(conn, ledger, record, recorded)
-            except (Refusal, DuplicateEvent) as exc:
-                fail(f"{file}:{line}: {path}: {exc}")
-            console.print(f"{path or 'handover'}: entry {index}")
+        try:
+            indices = append_handovers(conn, ledger, system_clock(), requests, who, clock_skew())
+        except (Refusal, DuplicateEvent, AccordError) as exc:
+            fail(_locate(str(file), str(exc), positions))
+    for (path, _line), index in zip(positions, indices, strict=True):
+        console.print(f"{path or 'handover'}: entry {index}")
 
 
-def _append_one(conn: Connection, ledger: Ledger, record: dict[str, Any], recorded: datetime) -> int:
+_RECORDED_BY_ACCORD = "recorded_at is Accord's own clock at the write; remove it"
+
+
+def _locate(file: str, message: str, positions: list[tuple[str, int]]) -> str:
+    """A refusal of `handover N` as FILE:LINE: path: message."""
+    match = re.match(r"handover (\d+): (.*)", message, re.DOTALL)
+    if match is None:
+        return f"{file}: {message}"
+    path, line = positions[int(match.group(1))]
+    return f"{file}:{line}: {path}: {match.group(2)}"
+
+
+def _serves_errors(value: Any, file: str, source: SourceMap, at: tuple[str | int, ...]) -> list[LocatedError]:
+    try:
+        Serves.model_validate(value)
+    except ValidationError as exc:
+        message = "; ".join(e["msg"] for e in exc.errors())
+        return [LocatedError(file, source.line_of(at), dotted(at), message)]
+    return []
+
+
+def _request(record: dict[str, Any]) -> HandoverRequest:
     occurred = _as_instant(record["occurred_at"])
     assert occurred is not None  # checked by _handover_records
-    return record_handover(
-        conn,
-        ledger,
+    return HandoverRequest(
         person_id=str(record["person"]),
         from_custodian=str(record["from"]),
         to_custodian=str(record["to"]),
         place=str(record["place"]),
         occurred_at=occurred,
-        recorded_at=_as_instant(record.get("recorded_at")) or recorded,
-        legal_basis=str(record["legal_basis"]),
+        legal_basis=str(record["legal_basis"]) if record.get("legal_basis") is not None else None,
+        serves=Serves.model_validate(record["serves"]) if "serves" in record else None,
         event_id=str(record["event_id"]) if record.get("event_id") is not None else None,
     )
 
@@ -358,7 +403,7 @@ def where_command(
     keyring: Path | None = KeyringOption,
 ) -> None:
     """Who holds the person at an instant, since when, on whose signatures."""
-    instant = _instant(at)
+    instant = parse_instant(at, "--at") if at is not None else datetime.now(UTC)
     with _session(keyring) as (conn, ledger):
         custody = where(conn, ledger, person, instant)
         periods = custody_periods(conn, ledger, person)

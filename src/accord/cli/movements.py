@@ -17,7 +17,8 @@ from rich.table import Table
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
-from accord.cli.common import console, database_url, fail, parse_instant, user_errors
+from accord.cli.common import clock_skew, console, database_url, fail, parse_instant, system_clock, user_errors
+from accord.domain.errors import AccordError
 from accord.domain.time import rfc3339
 from accord.ledger.repository import LedgerMissing
 from accord.ledger.rules import Refusal
@@ -25,8 +26,15 @@ from accord.ledger.service import Ledger, open_ledger
 from accord.movements.files import load_court_order_file, load_flight_file
 from accord.movements.manifest import MovementError
 from accord.services import movements as service
-from accord.services.court_orders import record_court_order
+from accord.services.court_orders import (
+    OrderEffects,
+    amend_court_order,
+    court_order_history,
+    lift_court_order,
+    record_court_order,
+)
 from accord.services.movements_status import person_status
+from accord.services.steps import Step, begin_step
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 from accord.store.records import NothingStored
@@ -35,8 +43,19 @@ flight_app = typer.Typer(help="Flights (accord.flight/1 files, docs/movements.md
 manifest_app = typer.Typer(help="Manifests: plan, lock, show, close.")
 court_order_app = typer.Typer(help="Court orders, which take effect at once on open manifests and flights.")
 
-AT = typer.Option(..., "--at", help="When the step happens (RFC 3339 with offset).")
+AT = typer.Option(
+    ...,
+    "--at",
+    help="When the step happened (RFC 3339 with offset). Accord records it at its own clock's instant; "
+    "an --at later than that is refused.",
+)
 ACTOR = typer.Option(None, "--actor", help="Who records the step (default: $ACCORD_ACTOR or $USER).")
+LATE = typer.Option(
+    None,
+    "--late-entry",
+    help="REASON: record a step that happened before events already recorded for the flight or person "
+    "(refused without it). It is decided as known now, marked, and listed by `accord audit late-entries`.",
+)
 
 
 @contextmanager
@@ -49,7 +68,7 @@ def _transaction() -> Iterator[Connection]:
         with user_errors(), engine.begin() as conn:
             try:
                 yield conn
-            except (MovementError, Refusal, LedgerMissing, NothingStored) as exc:
+            except (MovementError, Refusal, LedgerMissing, NothingStored, AccordError) as exc:
                 fail(str(exc).strip("'\""))
     except OperationalError as exc:
         fail(f"database: {exc.orig or exc}", code=1)
@@ -57,9 +76,11 @@ def _transaction() -> Iterator[Connection]:
         engine.dispose()
 
 
-def _step(at: str, actor: str | None) -> service.Step:
+def _step(conn: Connection, at: str | None, actor: str | None, late_entry: str | None = None) -> Step:
+    """The step of this command: `--at` as given (None: now), stamped with the recording clock."""
     who = actor or os.environ.get("ACCORD_ACTOR") or os.environ.get("USER") or "cli"
-    return service.Step(parse_instant(at, "--at"), who)
+    occurred = parse_instant(at, "--at") if at is not None else None
+    return begin_step(conn, system_clock(), occurred, who, late_entry=late_entry, skew=clock_skew())
 
 
 def _ledger(conn: Connection) -> Ledger:
@@ -75,9 +96,8 @@ def flight_add(
     """Validate FILE against the stored world and store its flights."""
     with user_errors():
         document = load_flight_file(file)
-    step = _step(at or datetime.now(UTC).isoformat(), actor)
     with _transaction() as conn:
-        added = service.add_flights(conn, document.flights, step)
+        added = service.add_flights(conn, document.flights, _step(conn, at, actor))
     for flight in document.flights:
         state = "added" if flight.id in added else "unchanged"
         console.print(
@@ -90,15 +110,17 @@ def flight_add(
 @manifest_app.command("plan")
 def manifest_plan(
     flights: list[str] = typer.Argument(..., help="One or more flight ids, planned together."),
-    at: str = typer.Option(..., "--at", help="Plan with the world as known at this instant."),
+    at: str = typer.Option(..., "--at", help="When the plan is made (RFC 3339 with offset)."),
     apply: bool = typer.Option(False, "--apply", help="Create draft manifests from the plan."),
     time_limit: float = typer.Option(8.0, "--time-limit", help="Seconds the solver may use."),
     actor: str | None = ACTOR,
+    late_entry: str | None = LATE,
 ) -> None:
-    """Choose people allowed at each flight's scheduled departure, within seats and agreement places."""
-    step = _step(at, actor)
+    """Choose people allowed at each flight's scheduled departure (as known now), within seats and
+    agreement places; --at is when the plan is made."""
     with _transaction() as conn:
-        report = service.plan_flights(conn, flights, step.at, time_limit)
+        step = _step(conn, at, actor, late_entry)
+        report = service.plan_flights(conn, flights, step, time_limit)
         if apply:
             service.apply_plan(conn, report, step)
     result = report.plan
@@ -128,10 +150,12 @@ def manifest_plan(
 
 
 @manifest_app.command("lock")
-def manifest_lock(flight: str = typer.Argument(...), at: str = AT, actor: str | None = ACTOR) -> None:
+def manifest_lock(
+    flight: str = typer.Argument(...), at: str = AT, actor: str | None = ACTOR, late_entry: str | None = LATE
+) -> None:
     """Re-decide everyone at the scheduled departure; strike the blocked and those beyond capacity."""
     with _transaction() as conn:
-        report = service.lock(conn, flight, _step(at, actor))
+        report = service.lock(conn, flight, _step(conn, at, actor, late_entry))
     console.print(f"locked {flight}: {len(report.kept)} kept, {len(report.struck)} struck", markup=False)
     for struck in report.struck:
         console.print(f"  struck {struck.person}: {struck.reason.value}: {struck.detail}", markup=False)
@@ -154,10 +178,12 @@ def manifest_show(flight: str = typer.Argument(...)) -> None:
 
 
 @manifest_app.command("close")
-def manifest_close(flight: str = typer.Argument(...), at: str = AT, actor: str | None = ACTOR) -> None:
+def manifest_close(
+    flight: str = typer.Argument(...), at: str = AT, actor: str | None = ACTOR, late_entry: str | None = LATE
+) -> None:
     """Close an arrived manifest once nobody is left with the escort."""
     with _transaction() as conn:
-        service.close(conn, flight, _step(at, actor))
+        service.close(conn, flight, _step(conn, at, actor, late_entry))
     console.print(f"closed {flight}", markup=False)
 
 
@@ -167,10 +193,11 @@ def board(
     identity: str = typer.Option(..., "--identity", help="The identity reference presented (e.g. A-number)."),
     at: str = AT,
     actor: str | None = ACTOR,
+    late_entry: str | None = LATE,
 ) -> None:
-    """Re-decide at this instant and check identity; board, or strike (exit 1) with the reason."""
+    """Re-decide at this instant (as known now) and check identity; board, or strike (exit 1) with the reason."""
     with _transaction() as conn:
-        outcome = service.board(conn, _ledger(conn), flight, person, identity, _step(at, actor))
+        outcome = service.board(conn, _ledger(conn), flight, person, identity, _step(conn, at, actor, late_entry))
     if outcome.boarded:
         console.print(
             f"boarded {person} on {flight} (ledger entry {outcome.ledger_index}): {outcome.detail}", markup=False
@@ -180,10 +207,12 @@ def board(
     raise typer.Exit(1)
 
 
-def depart(flight: str = typer.Argument(...), at: str = AT, actor: str | None = ACTOR) -> None:
+def depart(
+    flight: str = typer.Argument(...), at: str = AT, actor: str | None = ACTOR, late_entry: str | None = LATE
+) -> None:
     """The next leg departs; people planned but not boarded are struck."""
     with _transaction() as conn:
-        no_shows = service.depart(conn, flight, _step(at, actor))
+        no_shows = service.depart(conn, flight, _step(conn, at, actor, late_entry))
     console.print(
         f"departed {flight}" + (f"; struck as not boarded: {', '.join(no_shows)}" if no_shows else ""), markup=False
     )
@@ -194,10 +223,12 @@ def arrive(
     leg: int = typer.Option(..., "--leg", min=1),
     at: str = AT,
     actor: str | None = ACTOR,
+    late_entry: str | None = LATE,
 ) -> None:
-    """The leg arrives; each handover is decided again now and refused when blocked."""
+    """The leg arrives; each handover is decided again (as of --at, as known now) and refused when
+    blocked; anyone held in flight by a court order is refused."""
     with _transaction() as conn:
-        report = service.arrive(conn, _ledger(conn), flight, leg, _step(at, actor))
+        report = service.arrive(conn, _ledger(conn), flight, leg, _step(conn, at, actor, late_entry))
     for outcome in report.outcomes:
         if outcome.handed_over:
             console.print(
@@ -215,6 +246,7 @@ def return_command(
     person: str = typer.Option(..., "--person"),
     at: str = AT,
     actor: str | None = ACTOR,
+    late_entry: str | None = LATE,
 ) -> None:
     """Bring back someone marked return_required, with a co-signed handover to the flight's detention custodian.
 
@@ -222,7 +254,7 @@ def return_command(
     holds them now (the receiving custodian, or the escort) and the detention custodian both sign; their
     place under the agreement is freed and their fees stop. Anyone not return_required is refused."""
     with _transaction() as conn:
-        returned = service.return_person(conn, _ledger(conn), flight, person, _step(at, actor))
+        returned = service.return_person(conn, _ledger(conn), flight, person, _step(conn, at, actor, late_entry))
     console.print(
         f"returned {returned.person}: {returned.from_custodian} -> {returned.to_custodian} "
         f"(ledger entry {returned.ledger_index})",
@@ -233,17 +265,74 @@ def return_command(
 @court_order_app.command("record")
 def court_order_record(
     file: Path = typer.Argument(..., help="A YAML file holding one court order (world-file fields)."),
-    at: str = AT,
+    at: str = typer.Option(..., "--at", help="When the order was entered (RFC 3339 with offset)."),
     actor: str | None = ACTOR,
 ) -> None:
-    """Store the order and, in the same transaction, strike, hold or flag everyone it now blocks."""
+    """Store the order and, in the same transaction, strike, hold or flag everyone it now blocks.
+
+    The same order again is a no-op; the same id with different terms is refused (exit 2): an order is
+    never replaced, only amended (`court-order amend`) or lifted (`court-order lift`)."""
     with user_errors():
         order = load_court_order_file(file)
     with _transaction() as conn:
         ledger = _ledger(conn) if service.ledger_exists(conn) else None
-        affected = record_court_order(conn, ledger, order, _step(at, actor), str(file))
-    console.print(f"recorded {order.id}: {len(affected)} people affected", markup=False)
-    for item in affected:
+        effects = record_court_order(conn, ledger, order, _step(conn, at, actor), str(file))
+    _print_effects(effects)
+
+
+@court_order_app.command("amend")
+def court_order_amend(
+    order_id: str = typer.Argument(..., metavar="ID", help="The recorded order that the new one amends."),
+    file: Path = typer.Argument(..., help="The amending order (its own id; binding_from: when it binds)."),
+    at: str = typer.Option(..., "--at", help="When the amending order was entered."),
+    actor: str | None = ACTOR,
+) -> None:
+    """Record an amending order: ID ends where the new order binds, the new one takes effect at once,
+    and holds no order still justifies are released. Both stay queryable (`court-order show`)."""
+    with user_errors():
+        order = load_court_order_file(file)
+    with _transaction() as conn:
+        ledger = _ledger(conn) if service.ledger_exists(conn) else None
+        effects = amend_court_order(conn, ledger, order_id, order, _step(conn, at, actor), str(file))
+    _print_effects(effects)
+
+
+@court_order_app.command("lift")
+def court_order_lift(
+    order_id: str = typer.Argument(..., metavar="ID"),
+    reason: str = typer.Option(..., "--reason", help="Why: the lifting order, its docket entry."),
+    at: str = typer.Option(..., "--at", help="When the lifting binds: the order ends at this instant."),
+    actor: str | None = ACTOR,
+) -> None:
+    """End an order at --at, with its reason, and list the holds released (people in flight whom no
+    other order covers: their arrival decides them again)."""
+    with _transaction() as conn:
+        effects = lift_court_order(conn, order_id, reason, _step(conn, at, actor))
+    _print_effects(effects)
+
+
+@court_order_app.command("show")
+def court_order_show(
+    order_id: str = typer.Argument(..., metavar="ID"),
+    known_at: str | None = typer.Option(None, "--known-at", help="The order as Accord knew it then."),
+) -> None:
+    """The order's terms (as known now, or at --known-at), every stored version and every event."""
+    instant = parse_instant(known_at, "--known-at") if known_at else None
+    with _transaction() as conn:
+        history = court_order_history(conn, order_id, instant)
+    for line in history.lines():
+        console.print(line, markup=False)
+
+
+def _print_effects(effects: OrderEffects) -> None:
+    if effects.action == "unchanged":
+        console.print(f"{effects.order}: already recorded with the same terms; nothing changed", markup=False)
+        return
+    console.print(
+        f"{effects.action} {effects.order}: {len(effects.affected)} people affected, {len(effects.released)} released",
+        markup=False,
+    )
+    for item in (*effects.affected, *effects.released):
         console.print(f"  {item.person} on {item.flight}: {item.action}: {item.detail}", markup=False)
 
 
@@ -251,7 +340,8 @@ def status(
     person: str = typer.Option(..., "--person"),
     at: str | None = typer.Option(None, "--at", help="As of this instant (default: now)."),
 ) -> None:
-    """Where the person is, under whose custody, on which manifest, and the last decision's reasons."""
+    """Where the person is, under whose custody, on which manifest, the last decision's reasons, and the
+    late entries about them."""
     instant = parse_instant(at, "--at") if at else datetime.now(UTC)
     with _transaction() as conn:
         ledger = _ledger(conn) if service.ledger_exists(conn) else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -13,16 +12,19 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from accord.cli.common import console, database_url, err_console, fail, fail_located, parse_instant, user_errors
-from accord.store import (
-    CsvInvalid,
-    ImportReport,
-    NothingStored,
-    import_document,
-    import_persons_csv,
-    load_document,
-    upgrade,
+from accord.cli.common import (
+    clock_skew,
+    console,
+    database_url,
+    err_console,
+    fail,
+    fail_located,
+    parse_instant,
+    system_clock,
+    user_errors,
 )
+from accord.services import world_import
+from accord.store import CsvInvalid, ImportReport, NothingStored, load_document, upgrade
 from accord.store.engine import make_engine
 from accord.world import dump_document, load_world_file
 
@@ -46,22 +48,18 @@ def _store() -> Iterator[Engine]:
         engine.dispose()
 
 
-def import_world(
-    file: Path = typer.Argument(..., help="An accord.world/1 file."),
-    recorded_at: str | None = typer.Option(
-        None,
-        "--recorded-at",
-        help="When these facts were learnt, for records that do not say (default: now). Use it to load a "
-        "past state of knowledge, so that decisions 'as known at' that time see it.",
-    ),
-) -> None:
+def import_world(file: Path = typer.Argument(..., help="An accord.world/1 file.")) -> None:
     """Validate FILE and store it in one transaction. Re-importing an unchanged record stores nothing;
-    a changed one is stored as a new version that supersedes the old."""
-    learnt = parse_instant(recorded_at, "--recorded-at") if recorded_at else datetime.now(UTC)
+    a changed one is stored as a new version that supersedes the old (court orders and agreement
+    versions excepted: they are never replaced).
+
+    Each record keeps the `recorded_at` the file gives it, or none (then it is known for every
+    --known-at, exactly as when the file itself is decided); the import's own instant, from the system
+    clock, is kept for the audit trail. A `recorded_at` later than now is refused."""
     with user_errors():
         document = load_world_file(file)  # every error as FILE:LINE, before the database is touched
-    with _store() as engine, engine.begin() as connection:
-        report = import_document(connection, document, now=learnt, source=str(file))
+    with _store() as engine, user_errors(), engine.begin() as connection:
+        report = world_import.import_world(connection, system_clock(), document, str(file), clock_skew())
     _print_report(f"imported {file}", report)
 
 
@@ -105,8 +103,13 @@ def import_persons(
     stored (an unusable header, or any invalid row with --all-or-nothing)."""
     with _store() as engine, engine.begin() as connection:
         try:
-            result = import_persons_csv(
-                connection, file, now=datetime.now(UTC), quarantine=quarantine, all_or_nothing=all_or_nothing
+            result = world_import.import_persons(
+                connection,
+                system_clock(),
+                file,
+                quarantine=quarantine,
+                all_or_nothing=all_or_nothing,
+                skew=clock_skew(),
             )
         except CsvInvalid as exc:
             fail_located(exc.errors)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -24,6 +26,20 @@ class Fact(Record):
     def known_at(self, instant: Any) -> bool:
         """True when this record existed for a decision made with knowledge up to `instant`."""
         return self.recorded_at is None or self.recorded_at <= instant
+
+
+def recorded_claims(model: BaseModel, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str, datetime]]:
+    """Every `recorded_at` a record and the records inside it claim, with its dotted path."""
+    if isinstance(model, Fact) and model.recorded_at is not None:
+        yield ".".join(str(p) for p in (*path, "recorded_at")), model.recorded_at
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from recorded_claims(value, (*path, name))
+        elif isinstance(value, tuple):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from recorded_claims(item, (*path, name, index))
 
 
 def _no_float(value: Any) -> Any:

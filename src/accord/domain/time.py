@@ -9,6 +9,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BeforeValidator
 
+from accord.domain.errors import InvalidInput
+
+# Instants Accord accepts anywhere in input: later than any record of the people it serves could begin,
+# earlier than anything it could plan. Outside them a value is a typo (or an attack on a custody chain).
+PLAUSIBLE_FROM = datetime(1900, 1, 1, tzinfo=UTC)
+PLAUSIBLE_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
+
 
 def _reject_naive(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is None:
@@ -84,3 +91,10 @@ def rfc3339(instant: datetime) -> str:
     """Render an aware instant as RFC 3339 with its own offset, seconds precision when exact."""
     text = instant.isoformat()
     return text.replace("+00:00", "Z") if instant.utcoffset() == timedelta(0) and instant.tzinfo is UTC else text
+
+
+def check_plausible(instant: datetime, what: str) -> datetime:
+    """`instant` itself when it lies in [1900, 2100); otherwise InvalidInput naming `what`."""
+    if not PLAUSIBLE_FROM <= instant < PLAUSIBLE_UNTIL:
+        raise InvalidInput(f"{what}: {instant.isoformat()} is outside the plausible range 1900-01-01 .. 2100-01-01")
+    return instant

@@ -176,6 +176,16 @@ class DatabaseView:
     def last_handover(self, person: str) -> Link | None:
         return self.last_handovers([person]).get(person)
 
+    def custodian_country(self, custodian: str) -> str | None:
+        """The country of the organisation the custodian belongs to; None for an unknown custodian."""
+        k, o = ledger_key, ledger_org
+        query = (
+            select(o.c.country)
+            .join(k, (k.c.ledger == o.c.ledger) & (k.c.org == o.c.org))
+            .where(o.c.ledger == self.ledger, k.c.custodian == custodian)
+        )
+        return self.conn.execute(query.limit(1)).scalar_one_or_none()
+
     # Batched forms: one query for all the entries of a batch.
 
     def event_indices(self, event_ids: Iterable[str]) -> dict[str, int]:
@@ -314,7 +324,7 @@ def append_entries(conn: Connection, ledger: str, batch: Sequence[bytes]) -> lis
     entries = [_decode(data) for data in batch]
     view = BatchView(conn, ledger, entries)
     signed: list[tuple[Entry, list[SignatureCheck]]] = []
-    changes: list[tuple[Effects, str]] = []
+    changes: list[tuple[Effects, OrgStatement | None]] = []
     for offset, entry in enumerate(entries):
         index = head.size + offset
         try:
@@ -325,11 +335,11 @@ def append_entries(conn: Connection, ledger: str, batch: Sequence[bytes]) -> lis
         signed.append((entry, effects.signatures))
         view.apply(entry.statement.event_id, index, effects)
         if effects.org or effects.new_key or effects.ended_key:
-            changes.append((effects, entry.statement.name if isinstance(entry.statement, OrgStatement) else ""))
+            changes.append((effects, entry.statement if isinstance(entry.statement, OrgStatement) else None))
     _verify_signatures(signed)
     write_rows(conn, ledger, stored_rows(ledger, head.frontier, entries))
-    for effects, org_name in changes:
-        _apply(conn, ledger, effects, org_name)
+    for effects, org in changes:
+        _apply(conn, ledger, effects, org)
     return list(range(head.size, head.size + len(entries)))
 
 
@@ -356,10 +366,15 @@ def _verify_signatures(signed: Sequence[tuple[Entry, list[SignatureCheck]]]) -> 
         raise Refusal(f"entry.signatures.{bad}: does not verify under the {bad} key")
 
 
-def _apply(conn: Connection, ledger: str, effects: Effects, org_name: str) -> None:
+def _apply(conn: Connection, ledger: str, effects: Effects, statement: OrgStatement | None) -> None:
     if effects.org is not None:
+        assert statement is not None  # only an org statement registers an organisation
         org, root = effects.org
-        conn.execute(insert(ledger_org).values(ledger=ledger, org=org, root_key=root, name=org_name))
+        conn.execute(
+            insert(ledger_org).values(
+                ledger=ledger, org=org, root_key=root, name=statement.name, country=statement.country
+            )
+        )
     if effects.ended_key is not None:
         key_id, how = effects.ended_key
         conn.execute(

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from accord.domain.errors import Refused
 from accord.ledger.keys import verify_signature
 from accord.ledger.statements import Entry, HandoverStatement, KeyStatement, OrgStatement, Party
 
 
-class Refusal(ValueError):
+class Refusal(Refused, ValueError):
     """An entry that must not be (or should not have been) appended at this position."""
 
 

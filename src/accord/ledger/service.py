@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,10 +27,12 @@ from accord.ledger.statements import (
     Statement,
     decode_entry,
     encode_entry,
+    format_instant,
     kind_of,
     signing_message,
     statement_bytes,
 )
+from accord.store.tables_decisions import StoredDecision, stored_decisions
 from accord.store.tables_ledger import ledger_witness
 
 LOG_KEY = "log"
@@ -110,12 +113,20 @@ def _append(conn: Connection, ledger: Ledger, statement: Statement, signers: dic
 
 
 def register_organisation(
-    conn: Connection, ledger: Ledger, *, org: str, name: str, recorded_at: datetime, event_id: str | None = None
+    conn: Connection,
+    ledger: Ledger,
+    *,
+    org: str,
+    name: str,
+    country: str,
+    recorded_at: datetime,
+    event_id: str | None = None,
 ) -> int:
-    """Register an organisation with a root key (created in the keyring unless it holds one already)."""
+    """Register an organisation of `country` (a state's agency) with a root key (created in the keyring
+    unless it holds one already)."""
     key_name = org_key_name(org)
     root = ledger.keyring.public(key_name) if ledger.keyring.has(key_name) else ledger.keyring.generate(key_name)
-    statement = OrgStatement(ledger.origin, _event(event_id), recorded_at, org, name, root)
+    statement = OrgStatement(ledger.origin, _event(event_id), recorded_at, org, name, country, root)
     return _append(conn, ledger, statement, {"root": key_name})
 
 
@@ -215,21 +226,25 @@ def record_handover(
     occurred_at: datetime,
     recorded_at: datetime,
     legal_basis: str,
+    home_country: str,
     event_id: str | None = None,
 ) -> int:
     """Append a handover co-signed by both custodians' current keys (held by this node's keyring) and
     return its index. Refused (Refusal, nothing written) on a custody break, a replayed event id, a
-    missing or ended key, or any other rule of docs/ledger.md."""
+    missing or ended key, a handover into foreign custody without an allowed decision (`admit`), or any
+    other rule of docs/ledger.md."""
     handover = Handover(person_id, from_custodian, to_custodian, place, occurred_at, recorded_at, legal_basis, event_id)
-    return record_handovers(conn, ledger, [handover])[0]
+    return record_handovers(conn, ledger, [handover], home_country)[0]
 
 
-def record_handovers(conn: Connection, ledger: Ledger, handovers: Sequence[Handover]) -> list[int]:
+def record_handovers(conn: Connection, ledger: Ledger, handovers: Sequence[Handover], home_country: str) -> list[int]:
     """Append handovers in order (a person may appear several times), as `record_handover` would one by
     one, in one batch: every entry is still checked and both its signatures verified, but the rows are
-    written together. All or nothing; return the indices."""
+    written together. `home_country` is the sending state: a handover into any other country's custody
+    is admitted only on an allowed decision (`admit`). All or nothing; return the indices."""
     repo.lock_head(conn, ledger.origin)  # so that `previous` and the keys cannot change under us
     view = repo.DatabaseView(conn, ledger.origin)
+    admit(conn, view, handovers, home_country)
     persons = [ledger.commitment(h.person_id) for h in handovers]
     previous = {person: link.leaf_hash for person, link in view.last_handovers(persons).items()}
     active: dict[str, str] = {}  # custodian -> key id; handovers do not change keys
@@ -254,6 +269,54 @@ def record_handovers(conn: Connection, ledger: Ledger, handovers: Sequence[Hando
         entries.append(_signed(ledger, statement, signers))
         previous[person] = leaf_hash(entries[-1])
     return repo.append_entries(conn, ledger.origin, entries)
+
+
+_DECISION_BASIS = re.compile(r"decision:([0-9a-f]{64})(?:/|$)")
+
+
+def admit(conn: Connection, view: repo.DatabaseView, handovers: Sequence[Handover], home_country: str) -> None:
+    """The ledger admits only what the law allows (docs/integrity.md, "Admission"): a handover into a
+    custodian of another country than `home_country` must name, as its legal basis, a stored decision
+    about that person, made as of the handover's instant and as known at its recording, that allows a
+    pathway to that country. Handovers into the sending state's custody (boarding, returns) are admitted."""
+    countries: dict[str, str | None] = {}
+    for handover in handovers:
+        custodian = handover.to_custodian
+        if custodian not in countries:
+            countries[custodian] = view.custodian_country(custodian)
+        country = countries[custodian]
+        if country is None or country == home_country:
+            continue  # an unknown custodian is refused by the ledger's own rules
+        decision = _relied_decision(conn, handover)
+        problem = _why_not_admitted(handover, decision, country)
+        if problem is not None:
+            raise Refusal(
+                f"handover of {handover.person_id} into {custodian} ({country}) at "
+                f"{format_instant(handover.occurred_at)} is not admitted: {problem}"
+            )
+
+
+def _relied_decision(conn: Connection, handover: Handover) -> StoredDecision | None:
+    match = _DECISION_BASIS.match(handover.legal_basis)
+    if match is None:
+        return None
+    found = stored_decisions(conn, handover.person_id, [match.group(1)])
+    return found[-1] if found else None
+
+
+def _why_not_admitted(handover: Handover, decision: StoredDecision | None, country: str) -> str | None:
+    if decision is None:
+        return "its legal basis names no stored decision about this person (a foreign handover needs one)"
+    if decision.as_of != handover.occurred_at:
+        return f"the decision it names was made as of {format_instant(decision.as_of)}, not as of the handover"
+    if decision.known_at < handover.recorded_at:
+        return f"the decision it names was made as known at {format_instant(decision.known_at)}, before now"
+    pathways = decision.body.get("pathways", [])
+    allowed = any(
+        isinstance(p, dict) and p.get("destination") == country and p.get("status") == "allowed"
+        for p in (pathways if isinstance(pathways, list) else [])
+    )
+    return None if allowed else f"the decision it names allows no pathway to {country}"
 
 
 def _signing_party(view: repo.DatabaseView, active: dict[str, str], role: str, custodian: str) -> Party:

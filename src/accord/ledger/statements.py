@@ -76,6 +76,13 @@ def _instant(obj: dict[str, Any], name: str, where: str) -> datetime:
     return parsed
 
 
+def _country(obj: dict[str, Any], name: str, where: str) -> str:
+    value = obj[name]
+    if not isinstance(value, str) or not re.fullmatch("[A-Z]{3}", value):
+        raise FormatError(f"{where}.{name}: must be an ISO 3166-1 alpha-3 code such as USA")
+    return value
+
+
 def _hex(obj: dict[str, Any], name: str, where: str, size: int) -> str:
     value = obj[name]
     if not isinstance(value, str) or not re.fullmatch(f"[0-9a-f]{{{2 * size}}}", value):
@@ -98,11 +105,15 @@ def _public_key(obj: dict[str, Any], name: str, where: str) -> bytes:
 
 @dataclass(frozen=True)
 class OrgStatement:
+    """An organisation: a state's agency, so `country` (ISO 3166-1 alpha-3) says whose custody its
+    custodians hold, and so whether a handover into it is a handover into foreign custody."""
+
     ledger: str
     event_id: str
     recorded_at: datetime
     org: str
     name: str
+    country: str
     root_key: bytes
 
     def to_json(self) -> dict[str, Any]:
@@ -112,19 +123,21 @@ class OrgStatement:
             "recorded_at": format_instant(self.recorded_at),
             "org": self.org,
             "name": self.name,
+            "country": self.country,
             "root_key": b64(self.root_key),
         }
 
     @classmethod
     def from_json(cls, obj: Any) -> OrgStatement:
         w = "statement"
-        obj = _fields(obj, w, {"ledger", "event_id", "recorded_at", "org", "name", "root_key"})
+        obj = _fields(obj, w, {"ledger", "event_id", "recorded_at", "org", "name", "country", "root_key"})
         return cls(
             _text(obj, "ledger", w),
             _identifier(obj, "event_id", w),
             _instant(obj, "recorded_at", w),
             _identifier(obj, "org", w),
             _text(obj, "name", w),
+            _country(obj, "country", w),
             _public_key(obj, "root_key", w),
         )
 

@@ -17,10 +17,11 @@ from typing import Annotated, Literal
 from pydantic import Discriminator, Field, model_validator
 
 from accord.domain.base import Record
+from accord.domain.errors import Refused
 from accord.domain.time import Instant
 
 
-class MovementError(Exception):
+class MovementError(Refused):
     """A movement that may not happen as asked; the message names the flight, person and rule."""
 
 
@@ -70,7 +71,7 @@ class StrikeReason(StrEnum):
 
 LifecycleKind = Literal["create", "lock", "begin_boarding", "depart", "arrive", "close", "cancel"]
 PassengerKind = Literal[
-    "add", "strike", "board", "hold", "hand_over", "refuse_handover", "mark_return_required", "return"
+    "add", "strike", "board", "hold", "release", "hand_over", "refuse_handover", "mark_return_required", "return"
 ]
 
 
@@ -79,6 +80,9 @@ class _Event(Record):
     recorded_at: Instant
     actor: str = Field(min_length=1)
     reason: str = ""  # why, in words; for a strike the enumerated `strike_reason` says it in a code
+    # Set on an event that claims to have happened before events already recorded: why it comes late
+    # (docs/integrity.md, "Late entries").
+    late_entry: str | None = None
 
 
 class LifecycleEvent(_Event):
@@ -142,8 +146,9 @@ PASSENGER: Mapping[tuple[PassengerStatus | None, PassengerKind], PassengerStatus
     (P.BOARDED, "strike"): P.STRUCK,  # taken off before departure
     (P.PLANNED, "board"): P.BOARDED,
     (P.BOARDED, "hold"): P.HELD,
+    # A hold ends only when the court order that caused it is lifted or narrowed (never by an arrival).
+    (P.HELD, "release"): P.BOARDED,
     (P.BOARDED, "hand_over"): P.HANDED_OVER,
-    (P.HELD, "hand_over"): P.HANDED_OVER,  # only when the decision at arrival allows it again
     (P.BOARDED, "refuse_handover"): P.RETURN_REQUIRED,
     (P.HELD, "refuse_handover"): P.RETURN_REQUIRED,
     (P.HANDED_OVER, "mark_return_required"): P.RETURN_REQUIRED,
@@ -155,6 +160,7 @@ PASSENGER_CHANGES_IN: Mapping[PassengerKind, frozenset[ManifestState]] = {
     "strike": frozenset({S.DRAFT, S.LOCKED, S.BOARDING}),
     "board": frozenset({S.BOARDING}),
     "hold": frozenset({S.DEPARTED}),
+    "release": frozenset({S.DEPARTED}),
     "hand_over": frozenset({S.DEPARTED, S.ARRIVED}),
     "refuse_handover": frozenset({S.DEPARTED, S.ARRIVED}),
     # A require_return order reaches people already in foreign custody, after the flight is closed too.

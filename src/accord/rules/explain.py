@@ -4,6 +4,7 @@ pathway each gate checked, whether it held or blocked, why, and on what authorit
 from __future__ import annotations
 
 from accord.domain import Person
+from accord.rules.evidence import evidence
 from accord.rules.gates import Candidate, Situation
 from accord.rules.interpreter import Outcome, PathwayTrace, PersonTrace
 from accord.rules.predicates import age_at
@@ -89,12 +90,12 @@ def _pathway_lines(number: int, p: PathwayTrace, s: Situation) -> list[str]:
             else " (before its first version)"
         )
     lines = [f"{number}. {_name(c)}{version}: {'BLOCKED' if _blocked(p) else 'ALLOWED'}"]
-    lines += [_outcome_line(o, s) for o in p.outcomes]
+    lines += [_outcome_line(o, s, c) for o in p.outcomes]
     lines += [f"   ! {w.gate.code}: {w.detail} [{s.pack.source_for(w.gate.code)}]" for w in p.warnings if w.detail]
     return lines
 
 
-def _outcome_line(o: Outcome, s: Situation) -> str:
+def _outcome_line(o: Outcome, s: Situation, c: Candidate) -> str:
     if o.detail is None:
-        return f"   ok  {o.gate.code}: {o.gate.asks}"
+        return f"   ok  {o.gate.code}: {evidence(o.gate.code, s, c)}"
     return f"   NO  {o.gate.code}: {o.detail} [{s.pack.source_for(o.gate.code, s.era)}]"

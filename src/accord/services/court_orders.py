@@ -27,6 +27,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from accord.domain import CourtOrder, Person, World
+from accord.domain.errors import InvalidInput, NotFound, Refused
 from accord.ledger.service import Ledger
 from accord.movements.flights import Flight, Serves
 from accord.movements.manifest import (
@@ -43,8 +44,11 @@ from accord.rules.interpreter import candidates
 from accord.rules.pack import Pack, pack_for_world
 from accord.rules.predicates import scope_matches
 from accord.services import movements_repository as repo
-from accord.services.movements import Step, return_to_detention
+from accord.services.movements import return_to_detention
 from accord.services.movements_world import Coverage, load_coverage, load_frame
+from accord.services.steps import Step
+from accord.store.court_orders import OrderEvent, OrderVersion, log_order_event, order_history, stored_court_order
+from accord.store.court_orders import amended_by as _amended_by
 from accord.store.records import COURT_ORDERS, flatten
 from accord.store.writer import Writer
 
@@ -90,13 +94,115 @@ class _Judge:
         return None
 
 
+@dataclass(frozen=True)
+class OrderEffects:
+    """What recording, amending or lifting an order did: `action` is recorded, unchanged (the same order
+    again: nothing written), amended or lifted; `affected` the people it struck, held or flagged;
+    `released` the holds it ended."""
+
+    order: str
+    action: str
+    affected: tuple[Affected, ...] = ()
+    released: tuple[Affected, ...] = ()
+
+
 def record_court_order(
     conn: Connection, ledger: Ledger | None, order: CourtOrder, step: Step, source: str
-) -> list[Affected]:
-    """Store the order (recorded at `step.recorded`) and apply it to everyone it now blocks. The ledger
-    is needed only to take people off a plane still boarding (escort back to detention)."""
+) -> OrderEffects:
+    """Store the order (recorded at the step's recording instant) and apply it to everyone it now blocks.
+    The same id again with the same content changes nothing; with different content it is refused: an
+    order changes only by `amend_court_order` or `lift_court_order`. The ledger is needed only to take
+    people off a plane still boarding (escort back to detention)."""
+    _refuse_claimed_recording(order)
+    existing = stored_court_order(conn, order.id)
+    if existing is not None:
+        if _terms(existing) == _terms(order):
+            return OrderEffects(order.id, "unchanged")
+        raise Refused(
+            f"court order {order.id} is already recorded with different terms ({_difference(existing, order)}); "
+            f"an order is never replaced: `accord court-order amend {order.id} FILE` records an amending order, "
+            f"`accord court-order lift {order.id} --reason TEXT` ends it"
+        )
+    stored = order.model_copy(update={"recorded_at": step.recorded_at})
+    _write(conn, [stored], step, source)
+    log_order_event(conn, order.id, "record", step, source=source)
     with _cycle_collection_paused():
-        return _record(conn, ledger, order, step, source)
+        return OrderEffects(order.id, "recorded", tuple(_propagate(conn, ledger, stored, step)))
+
+
+def amend_court_order(
+    conn: Connection, ledger: Ledger | None, order_id: str, amending: CourtOrder, step: Step, source: str
+) -> OrderEffects:
+    """Record `amending`, a new order with its own id, which replaces `order_id` from its `binding_from`
+    on: the amended order ends at that instant (a new version of it, attributed), the amending order
+    takes effect as if recorded, and holds that no order still justifies are released."""
+    _refuse_claimed_recording(amending)
+    old = _existing(conn, order_id)
+    if amending.id == order_id:
+        raise Refused(f"the amending order needs its own id (not {order_id}): the court's amended order")
+    again = stored_court_order(conn, amending.id)
+    if again is not None:
+        if _terms(again) == _terms(amending) and _amended_by(conn, order_id) == amending.id:
+            return OrderEffects(amending.id, "unchanged")
+        raise Refused(f"court order {amending.id} is already recorded; an amending order needs a new id")
+    cut = amending.binding_from
+    _check_cut(old, cut, "the amending order's binding_from")
+    ended = old.model_copy(update={"until": cut, "recorded_at": step.recorded_at})
+    stored = amending.model_copy(update={"recorded_at": step.recorded_at})
+    _write(conn, [ended, stored], step, source)
+    log_order_event(conn, order_id, "amend", step, source=source, refers=amending.id)
+    with _cycle_collection_paused():
+        affected = tuple(_propagate(conn, ledger, stored, step))
+        return OrderEffects(amending.id, "amended", affected, tuple(_release_holds(conn, step, order_id)))
+
+
+def lift_court_order(conn: Connection, order_id: str, reason: str, step: Step) -> OrderEffects:
+    """End `order_id` at the step's instant (`--at`: when the lifting order binds), attributed and with
+    its reason, and release the holds that no order still justifies."""
+    if not reason.strip():
+        raise Refused("--reason: say why the order is lifted (the lifting order, its docket entry)")
+    old = _existing(conn, order_id)
+    _check_cut(old, step.at, "--at")
+    ended = old.model_copy(update={"until": step.at, "recorded_at": step.recorded_at})
+    _write(conn, [ended], step, f"lift: {reason}")
+    log_order_event(conn, order_id, "lift", step, reason=reason)
+    with _cycle_collection_paused():
+        return OrderEffects(order_id, "lifted", (), tuple(_release_holds(conn, step, order_id)))
+
+
+def _refuse_claimed_recording(order: CourtOrder) -> None:
+    if order.recorded_at is not None:
+        raise InvalidInput(
+            f"court order {order.id}: recorded_at is set by Accord's clock when the order is recorded; "
+            "remove it (--at says when the order was entered)"
+        )
+
+
+def _existing(conn: Connection, order_id: str) -> CourtOrder:
+    order = stored_court_order(conn, order_id)
+    if order is None:
+        raise NotFound(f"no court order {order_id!r} is recorded")
+    return order
+
+
+def _check_cut(order: CourtOrder, cut: datetime, what: str) -> None:
+    if cut <= order.binding_from:
+        raise Refused(f"{what} {cut.isoformat()} is not after court order {order.id} binds ({order.binding_from})")
+    if order.until is not None and order.until <= cut:
+        raise Refused(f"court order {order.id} already ended at {order.until.isoformat()}")
+
+
+def _terms(order: CourtOrder) -> dict[str, object]:
+    return order.model_dump(exclude={"recorded_at"})
+
+
+def _difference(old: CourtOrder, new: CourtOrder) -> str:
+    a, b = _terms(old), _terms(new)
+    return ", ".join(f"{k}: {a[k]!r} -> {b[k]!r}" for k in a if a[k] != b[k])
+
+
+def _write(conn: Connection, orders: Sequence[CourtOrder], step: Step, source: str) -> None:
+    Writer(conn, now=step.recorded_at, kind="court_order", source=source).write(flatten(COURT_ORDERS, orders))
 
 
 @contextmanager
@@ -114,9 +220,8 @@ def _cycle_collection_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _record(conn: Connection, ledger: Ledger | None, order: CourtOrder, step: Step, source: str) -> list[Affected]:
-    stored = order if order.recorded_at is not None else order.model_copy(update={"recorded_at": step.recorded})
-    Writer(conn, now=step.recorded, kind="court_order", source=source).write(flatten(COURT_ORDERS, [stored]))
+def _propagate(conn: Connection, ledger: Ledger | None, stored: CourtOrder, step: Step) -> list[Affected]:
+    """Strike, hold or flag everyone the stored order now blocks."""
     rows = repo.passengers(conn, _REACHABLE, repo.NOT_CANCELLED)
     if not rows:
         return []
@@ -221,3 +326,89 @@ def _action(
     if row.status is PassengerStatus.HELD:
         return "already_held", None
     return "held", changes.change("hold", row.person_id, why)
+
+
+def _release_holds(conn: Connection, step: Step, order_id: str) -> list[Affected]:
+    """Release everyone held in flight whose leg no court order in effect blocks any more (as known at
+    the step's recording instant, at their leg's arrival): the hold ends, and the arrival decides them."""
+    rows = repo.passengers(conn, (PassengerStatus.HELD,), (ManifestState.DEPARTED,))
+    if not rows:
+        return []
+    world = load_frame(conn, step.recorded_at)
+    pack = pack_for_world(world)
+    coverage = load_coverage(conn, step.recorded_at, repo.person_ids((PassengerStatus.HELD,), _IN_FLIGHT), True)
+    flights = repo.load_flights(conn, {r.flight_id for r in rows})
+    events: dict[str, list[repo.Event]] = defaultdict(list)
+    released = []
+    for row in rows:
+        flight = flights[row.flight_id]
+        leg = flight.leg(row.leg)
+        person = coverage.person(row.person_id)
+        if leg.serves is None or person is None:
+            continue
+        as_of = _next_step(row, flight, step.at)
+        if _court_blocks(world, pack, person, leg.serves, leg.to.country, as_of):
+            continue
+        why = f"court order {order_id} no longer covers this leg; no other order holds them"
+        events[row.flight_id].append(step.change("release", row.person_id, why))
+        released.append(Affected(row.person_id, row.flight_id, "released", why))
+    changed = {f: flights[f] for f in sorted(events)}
+    manifests = repo.projected_manifests(conn, changed.values())
+    repo.append_many(conn, [(flight, manifests[f], events[f]) for f, flight in changed.items()])
+    return released
+
+
+_IN_FLIGHT = (ManifestState.DEPARTED,)
+
+
+def _court_blocks(world: World, pack: Pack, person: Person, serves: Serves, destination: str, as_of: datetime) -> bool:
+    situation = gates.Situation(world, person, as_of, pack, pack.era_at(as_of))
+    return any(
+        gates.court_order(situation, candidate) is not None
+        for candidate in candidates(world, person, as_of)
+        if candidate.destination == destination and serves.accepts(_pathway(candidate))
+    )
+
+
+@dataclass(frozen=True)
+class OrderHistory:
+    """An order as known at an instant, with every stored version and every event about it."""
+
+    order_id: str
+    known: CourtOrder | None
+    versions: tuple[OrderVersion, ...]
+    events: tuple[OrderEvent, ...]
+
+    def lines(self) -> list[str]:
+        lines = []
+        if self.known is None:
+            lines.append(f"{self.order_id}: not known at that instant")
+        else:
+            o = self.known
+            until = o.until.isoformat() if o.until else "open"
+            scope = o.scope.model_dump(exclude_defaults=True)
+            lines.append(f"{o.id}: {o.effect} from {o.binding_from.isoformat()} until {until}; scope {scope}")
+        lines.append("versions (recorded -> superseded):")
+        for v in self.versions:
+            recorded = v.recorded_at.isoformat() if v.recorded_at else "as its file says"
+            superseded = v.superseded_at.isoformat() if v.superseded_at else "current"
+            until = v.order.until.isoformat() if v.order.until else "open"
+            lines.append(f"  {recorded} -> {superseded}: until {until}")
+        lines.append("events:")
+        for e in self.events:
+            extra = "".join(
+                f"; {label} {value}" for label, value in (("amended by", e.refers), ("reason", e.reason)) if value
+            )
+            lines.append(
+                f"  {e.kind} at {e.occurred_at.isoformat()} (recorded {e.recorded_at.isoformat()}) by {e.actor}{extra}"
+            )
+        return lines
+
+
+def court_order_history(conn: Connection, order_id: str, known_at: datetime | None = None) -> OrderHistory:
+    """The order as known at `known_at` (now when None), its versions and events; NotFound when never
+    recorded."""
+    versions, events = order_history(conn, order_id)
+    if not versions:
+        raise NotFound(f"no court order {order_id!r} is recorded")
+    return OrderHistory(order_id, stored_court_order(conn, order_id, known_at), tuple(versions), tuple(events))

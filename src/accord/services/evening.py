@@ -25,12 +25,14 @@ from accord.movements.files import load_court_order_file, load_flight_file
 from accord.movements.flights import Flight
 from accord.movements.manifest import MovementError, PassengerStatus
 from accord.services import movements as service
+from accord.services.clock import Clock, SystemClock
 from accord.services.court_orders import Affected, record_court_order
+from accord.services.steps import Step, begin_step
+from accord.services.world_import import import_world
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 from accord.store.reader import load_world
 from accord.store.records import NothingStored
-from accord.store.writer import import_document
 from accord.world.loader import load_world_file
 
 ACTOR = "evening-replay"
@@ -41,7 +43,13 @@ IMPORT_LEAD = timedelta(hours=5, minutes=25)
 PLAN_LEAD = timedelta(hours=4, minutes=25)
 LOCK_LEAD = timedelta(hours=1, minutes=25)
 BOARDING_LEAD = timedelta(minutes=25)
-CUSTODIAN_ORGS = {"ICE-HRL": "US-DHS", "ICE-AIR": "US-DHS", "SLV-CECOT": "SLV-DGCP"}
+# The order binds orally at 18:45 and is entered in Accord five minutes later.
+ORDER_ENTRY_LEAD = timedelta(minutes=5)
+# The charter's escort holds people for ICE under contract: custody stays the United States'.
+CUSTODIAN_ORGS = {"ICE-HRL": "US-DHS", "ICE-AIR": "US-DHS", "GLOBALX-ESCORT": "US-DHS", "SLV-CECOT": "SLV-DGCP"}
+# Each organisation is a state's agency: its country says whether a handover into its custody is a
+# handover into foreign custody (docs/integrity.md, "Admission").
+ORG_COUNTRIES = {"US-DHS": "USA", "SLV-DGCP": "SLV"}
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,7 @@ class Schedule:
     @classmethod
     def of(cls, flights: Sequence[Flight], order: CourtOrder) -> Schedule:
         first = min(f.scheduled_departure for f in flights)
-        recorded = order.recorded_at or order.binding_from
-        return cls(first - IMPORT_LEAD, first - PLAN_LEAD, first - LOCK_LEAD, recorded)
+        return cls(first - IMPORT_LEAD, first - PLAN_LEAD, first - LOCK_LEAD, order.binding_from + ORDER_ENTRY_LEAD)
 
 
 @dataclass
@@ -106,14 +113,16 @@ def run_evening(
     order_file: str | Path,
     roster: Mapping[str, Sequence[str]] | None = None,
     keyring: Keyring | None = None,
+    clock: Clock | None = None,
 ) -> EveningOutcome:
     """Replay the evening: the flights of `flights_file`, the court order of `order_file`. With `roster`
     (flight -> people) the manifests are drafted as given; without, the planner fills the flights, each
     in departure order from the people not yet on a manifest (so the earliest flight takes the
     longest-final orders first); a flight nobody was placed on does not fly. Flights leaving before
-    the order is recorded board and depart first; the order is recorded (at its `recorded_at`, else its
-    `binding_from`); the other flights board and depart (or are cancelled when everyone was struck);
-    every flight that left lands at its scheduled arrival. Each step is its own transaction.
+    the order is entered board and depart first; the order is recorded (`ORDER_ENTRY_LEAD` after it
+    binds); the other flights board and depart (or are cancelled when everyone was struck); every
+    flight that left lands at its scheduled arrival. Each step is its own transaction, stamped by
+    `clock` (the system clock by default): the steps happen in 2025, Accord records them now.
 
     The order file is the only source of the order: a copy of it in the world file (same id) is left
     out of the import, so that the order takes effect through `record_court_order`, as it would live."""
@@ -122,35 +131,34 @@ def run_evening(
     when = Schedule.of(flights, order)
     engine = make_engine(database_url)
     upgrade(engine)
-    outcome = EveningOutcome()
+    evening = _Evening(engine, clock or SystemClock())
+    outcome = evening.outcome
     try:
         with engine.begin() as conn:
-            _import(conn, world_file, order.id, when.imported)
-            ledger = custodian_ledger(conn, keyring, flights, when.imported)
-            service.add_flights(conn, flights, _step(when.imported))
+            _import(conn, evening.clock, world_file, order.id)
+            ledger = custodian_ledger(conn, keyring, flights, evening.step(conn, when.imported))
+            service.add_flights(conn, flights, evening.step(conn, when.imported))
+        evening.ledger = ledger
         with engine.begin() as conn:
-            _draft(conn, outcome, [f.id for f in flights], roster, when.planned)
+            evening.draft(conn, [f.id for f in flights], roster, when.planned)
             flights = [f for f in flights if service.show_manifest(conn, f.id).manifest.state is not None]
         for flight in flights:
             with engine.begin() as conn:
-                outcome.locks.append(service.lock(conn, flight.id, _step(when.locked)))
+                outcome.locks.append(service.lock(conn, flight.id, evening.step(conn, when.locked)))
         before = [f for f in flights if f.scheduled_departure < when.order_recorded]
-        flown = [f for f in before if _board_and_depart(engine, ledger, f, outcome)]
+        flown = [f for f in before if evening.board_and_depart(f)]
         with engine.begin() as conn:
-            outcome.court_order = record_court_order(conn, ledger, order, _step(when.order_recorded), str(order_file))
-        flown += [f for f in flights[len(before) :] if _board_and_depart(engine, ledger, f, outcome)]
+            step = evening.step(conn, when.order_recorded)
+            outcome.court_order = list(record_court_order(conn, ledger, order, step, str(order_file)).affected)
+        flown += [f for f in flights[len(before) :] if evening.board_and_depart(f)]
         for flight in sorted(flown, key=lambda f: f.legs[-1].scheduled_arrival):
-            _arrive(engine, ledger, flight, outcome)
+            evening.arrive(flight)
     finally:
         engine.dispose()
     return outcome
 
 
-def _step(at: datetime) -> service.Step:
-    return service.Step(at, ACTOR)
-
-
-def _import(conn: Connection, world_file: str | Path, order_id: str, at: datetime) -> None:
+def _import(conn: Connection, clock: Clock, world_file: str | Path, order_id: str) -> None:
     """Import the world once, leaving out the court order that the evening records itself."""
     try:
         load_world(conn)
@@ -158,10 +166,10 @@ def _import(conn: Connection, world_file: str | Path, order_id: str, at: datetim
         document = load_world_file(world_file)
         kept = tuple(o for o in document.world.court_orders if o.id != order_id)
         world = document.world.model_copy(update={"court_orders": kept})
-        import_document(conn, document.model_copy(update={"world": world}), now=at, source=str(world_file))
+        import_world(conn, clock, document.model_copy(update={"world": world}), str(world_file))
 
 
-def custodian_ledger(conn: Connection, keyring: Keyring | None, flights: Sequence[Flight], at: datetime) -> Ledger:
+def custodian_ledger(conn: Connection, keyring: Keyring | None, flights: Sequence[Flight], step: Step) -> Ledger:
     """The ledger, created with an organisation and a key for every custodian the flights name when
     there is none yet."""
     if ledger_ids(conn):
@@ -170,60 +178,72 @@ def custodian_ledger(conn: Connection, keyring: Keyring | None, flights: Sequenc
     custodians = {c for f in flights for c in (f.escort, f.detention_custodian)}
     custodians |= {leg.receiving_custodian for f in flights for leg in f.legs if leg.receiving_custodian}
     for org in sorted({CUSTODIAN_ORGS.get(c, c) for c in custodians}):
-        register_organisation(conn, ledger, org=org, name=org, recorded_at=at)
+        country = ORG_COUNTRIES.get(org, "ZZZ")  # an organisation of no known state counts as foreign
+        register_organisation(conn, ledger, org=org, name=org, country=country, recorded_at=step.recorded_at)
     for custodian in sorted(custodians):
-        add_custodian_key(
-            conn, ledger, org=CUSTODIAN_ORGS.get(custodian, custodian), custodian=custodian, recorded_at=at
-        )
+        org = CUSTODIAN_ORGS.get(custodian, custodian)
+        add_custodian_key(conn, ledger, org=org, custodian=custodian, recorded_at=step.recorded_at)
     return ledger
 
 
-def _draft(
-    conn: Connection,
-    outcome: EveningOutcome,
-    flight_ids: list[str],
-    roster: Mapping[str, Sequence[str]] | None,
-    at: datetime,
-) -> None:
-    if roster is None:
-        for flight_id in flight_ids:
-            report = service.plan_flights(conn, [flight_id], at)
-            service.apply_plan(conn, report, _step(at))
-            outcome.plans.append(report)
-        return
-    for flight_id, people in roster.items():
-        service.draft_manifest(conn, flight_id, [(p, 1) for p in people], _step(at))
+@dataclass
+class _Evening:
+    """The engine, the clock and the ledger every step of the evening uses, and what happened."""
 
+    engine: Engine
+    clock: Clock
+    ledger: Ledger | None = None
+    outcome: EveningOutcome = field(default_factory=EveningOutcome)
 
-def _board_and_depart(engine: Engine, ledger: Ledger, flight: Flight, outcome: EveningOutcome) -> bool:
-    """Boarding starts `BOARDING_LEAD` before the scheduled departure; everyone still on the manifest
-    presents the identity on their record; then the flight leaves on time, or is cancelled when nobody
-    boarded (everyone struck). True when it left."""
-    boarding = flight.scheduled_departure - BOARDING_LEAD
-    with engine.begin() as conn:
-        manifest = service.show_manifest(conn, flight.id).manifest
-        world = load_world(conn, known_at=boarding)
-    for passenger in manifest.seated():
-        identity = world.person_by_id[passenger.person].identity
-        presented = identity.reference if identity is not None and identity.reference else "none"
-        with engine.begin() as conn:
-            try:
-                outcome.boarding.append(
-                    service.board(conn, ledger, flight.id, passenger.person, presented, _step(boarding))
-                )
-            except MovementError as exc:
-                outcome.boarding.append(service.BoardOutcome(passenger.person, False, str(exc)))
-    with engine.begin() as conn:
-        if not service.show_manifest(conn, flight.id).manifest.with_status(PassengerStatus.BOARDED):
-            service.cancel(conn, flight.id, _step(flight.scheduled_departure), "nobody boarded")
-            outcome.cancelled.append(flight.id)
-            return False
-        service.depart(conn, flight.id, _step(flight.scheduled_departure))
-    return True
+    def step(self, conn: Connection, at: datetime) -> Step:
+        return begin_step(conn, self.clock, at, ACTOR)
 
+    def _ledger(self) -> Ledger:
+        assert self.ledger is not None, "the ledger is opened by the first step"
+        return self.ledger
 
-def _arrive(engine: Engine, ledger: Ledger, flight: Flight, outcome: EveningOutcome) -> None:
-    """Each leg lands at its scheduled arrival (the evening's flights fly one leg each)."""
-    for number, leg in enumerate(flight.legs, start=1):
-        with engine.begin() as conn:
-            outcome.arrivals.append(service.arrive(conn, ledger, flight.id, number, _step(leg.scheduled_arrival)))
+    def draft(
+        self, conn: Connection, flight_ids: list[str], roster: Mapping[str, Sequence[str]] | None, at: datetime
+    ) -> None:
+        if roster is None:
+            for flight_id in flight_ids:
+                report = service.plan_flights(conn, [flight_id], self.step(conn, at))
+                service.apply_plan(conn, report, self.step(conn, at))
+                self.outcome.plans.append(report)
+            return
+        for flight_id, people in roster.items():
+            service.draft_manifest(conn, flight_id, [(p, 1) for p in people], self.step(conn, at))
+
+    def board_and_depart(self, flight: Flight) -> bool:
+        """Boarding starts `BOARDING_LEAD` before the scheduled departure; everyone still on the manifest
+        presents the identity on their record; then the flight leaves on time, or is cancelled when nobody
+        boarded (everyone struck). True when it left."""
+        boarding = flight.scheduled_departure - BOARDING_LEAD
+        with self.engine.begin() as conn:
+            manifest = service.show_manifest(conn, flight.id).manifest
+            world = load_world(conn)
+        for passenger in manifest.seated():
+            identity = world.person_by_id[passenger.person].identity
+            presented = identity.reference if identity is not None and identity.reference else "none"
+            with self.engine.begin() as conn:
+                step = self.step(conn, boarding)
+                try:
+                    boarded = service.board(conn, self._ledger(), flight.id, passenger.person, presented, step)
+                except MovementError as exc:
+                    boarded = service.BoardOutcome(passenger.person, False, str(exc))
+                self.outcome.boarding.append(boarded)
+        with self.engine.begin() as conn:
+            step = self.step(conn, flight.scheduled_departure)
+            if not service.show_manifest(conn, flight.id).manifest.with_status(PassengerStatus.BOARDED):
+                service.cancel(conn, flight.id, step, "nobody boarded")
+                self.outcome.cancelled.append(flight.id)
+                return False
+            service.depart(conn, flight.id, step)
+        return True
+
+    def arrive(self, flight: Flight) -> None:
+        """Each leg lands at its scheduled arrival (the evening's flights fly one leg each)."""
+        for number, leg in enumerate(flight.legs, start=1):
+            with self.engine.begin() as conn:
+                step = self.step(conn, leg.scheduled_arrival)
+                self.outcome.arrivals.append(service.arrive(conn, self._ledger(), flight.id, number, step))

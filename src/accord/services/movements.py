@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, insert
 
 from accord.domain import Person, World
-from accord.domain.time import local_date, rfc3339, to_instant
+from accord.domain.errors import Refused
+from accord.domain.time import check_plausible, local_date, rfc3339, to_instant
 from accord.ledger.repository import ledger_ids
 from accord.ledger.service import Ledger, record_handover, where
 from accord.movements.flights import Flight, Serves, flight_problems
@@ -23,13 +24,10 @@ from accord.movements.handover import Decided, HandoverPermit, HandoverRefusal, 
 from accord.movements.manifest import (
     RESERVING_STATES,
     SEATED,
-    LifecycleEvent,
-    LifecycleKind,
     Manifest,
     ManifestState,
     MovementError,
     PassengerEvent,
-    PassengerKind,
     PassengerStatus,
     StrikeReason,
 )
@@ -41,53 +39,18 @@ from accord.rules.knowledge import as_known_at
 from accord.rules.pack import Pack, pack_for_world
 from accord.rules.predicates import administratively_final_orders, occupancy, version_in_effect
 from accord.services import movements_repository as repo
-from accord.store.reader import load_world
+from accord.services.steps import Step
+from accord.store.reader import load_world, stored_sending_state
 from accord.store.tables_decisions import record_decisions
 from accord.store.tables_movements import movement_incidents, movement_return_proposals
 
 UNLIMITED = 10**9
+# Away from the sending state's detention after a handover or a flight: not planned again until returned.
+AWAY = (PassengerStatus.HANDED_OVER, PassengerStatus.RETURN_REQUIRED)
 
 # RULES.md §2: a decision made for a planned departure more than 24 hours away carries the
 # `recheck_before_boarding` warning (only movements emit it).
 RECHECK_HORIZON = timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class Step:
-    """When a step happens, when Accord records it (default: the same instant), and who records it."""
-
-    at: datetime
-    actor: str
-    recorded_at: datetime | None = None
-
-    @property
-    def recorded(self) -> datetime:
-        return self.recorded_at or self.at
-
-    def life(self, kind: LifecycleKind, reason: str = "", leg: int | None = None) -> LifecycleEvent:
-        return LifecycleEvent(
-            kind=kind, leg=leg, occurred_at=self.at, recorded_at=self.recorded, actor=self.actor, reason=reason
-        )
-
-    def change(
-        self,
-        kind: PassengerKind,
-        person: str,
-        reason: str = "",
-        *,
-        leg: int | None = None,
-        strike: StrikeReason | None = None,
-    ) -> PassengerEvent:
-        return PassengerEvent(
-            kind=kind,
-            person=person,
-            leg=leg,
-            strike_reason=strike,
-            occurred_at=self.at,
-            recorded_at=self.recorded,
-            actor=self.actor,
-            reason=reason,
-        )
 
 
 def recheck_warning(pack: Pack, as_of: datetime, decided_at: datetime) -> Reason | None:
@@ -117,6 +80,12 @@ class Context:
     def at(cls, conn: Connection, known_at: datetime) -> Context:
         world = load_world(conn, known_at=known_at)
         return cls(conn, as_known_at(world, known_at), pack_for_world(world), known_at)
+
+    @classmethod
+    def of(cls, conn: Connection, step: Step) -> Context:
+        """What a step decides with: everything recorded by its recording instant, whatever its `--at`
+        (so every court order recorded by then counts, a backdated step included)."""
+        return cls.at(conn, step.recorded_at)
 
     def decide(
         self, person_ids: Iterable[str], as_of: datetime, decided_at: datetime, record: bool = True
@@ -154,6 +123,10 @@ class Context:
 
 def add_flights(conn: Connection, flights: Sequence[Flight], step: Step) -> list[str]:
     """Store flights after checking their references against the stored world; returns the ids added."""
+    for flight in flights:
+        for leg in flight.legs:
+            check_plausible(leg.scheduled_departure, f"flight {flight.id}: scheduled_departure")
+            check_plausible(leg.scheduled_arrival, f"flight {flight.id}: scheduled_arrival")
     world = load_world(conn, known_at=None)
     for index, flight in enumerate(flights):
         problems = [f"{p}: {m}" for p, m in flight_problems(flight, world, ("flights", index))]
@@ -192,22 +165,22 @@ class PlanReport:
         return self.earliest_departure is not None and self.earliest_departure - self.known_at > RECHECK_HORIZON
 
 
-def plan_flights(
-    conn: Connection, flight_ids: Sequence[str], known_at: datetime, time_limit: float = 8.0
-) -> PlanReport:
+def plan_flights(conn: Connection, flight_ids: Sequence[str], step: Step, time_limit: float = 8.0) -> PlanReport:
     """Choose people for the flights: those allowed on a leg's pathway at each flight's scheduled
-    departure (as known at `known_at`), within free seats and each agreement's places left."""
+    departure (as known at the step's recording instant), within free seats and each agreement's places
+    left. The step's `at` is when the plan is made: a departure more than 24 h later gets the
+    `recheck_before_boarding` warning."""
     flights = repo.load_flights(conn, flight_ids)
     for flight in flights.values():
         manifest = repo.load_manifest(conn, flight)
         if manifest.state is not None:
             raise MovementError(f"flight {flight.id} already has a manifest ({manifest.state.value})")
-    ctx = Context.at(conn, known_at)
+    ctx = Context.of(conn, step)
     pool = _unplaced_people(conn, ctx)
     options: dict[str, list[tuple[Option, int]]] = defaultdict(list)
     blocked: dict[str, list[str]] = defaultdict(list)
     for flight in sorted(flights.values(), key=lambda f: f.scheduled_departure):
-        decided = ctx.decide(pool, flight.scheduled_departure, known_at)
+        decided = ctx.decide(pool, flight.scheduled_departure, step.at)
         for person, decision in decided.items():
             _classify(flight, decision, options[person], blocked[person])
     places = {a: _places_left(ctx, a, _latest_departure(flights.values(), a)) for a in _agreements(flights.values())}
@@ -226,7 +199,7 @@ def plan_flights(
         LeftOff(p, "not_allowed", "; ".join(reasons)) for p, reasons in sorted(blocked.items()) if not options.get(p)
     )
     earliest = min((f.scheduled_departure for f in flights.values()), default=None)
-    return PlanReport(known_at, earliest, result, placements, not_allowed, places)
+    return PlanReport(step.at, earliest, result, placements, not_allowed, places)
 
 
 def _classify(flight: Flight, decided: Decided, options: list[tuple[Option, int]], blocked: list[str]) -> None:
@@ -241,9 +214,9 @@ def _classify(flight: Flight, decided: Decided, options: list[tuple[Option, int]
 
 
 def _unplaced_people(conn: Connection, ctx: Context) -> list[str]:
-    """Everyone not already on an open manifest or in foreign custody; never a national of the sending
-    state (the decision blocks them too; this keeps them out of the candidate list altogether)."""
-    taken = {r.person_id for r in repo.passengers(conn, [*SEATED, PassengerStatus.HANDED_OVER])}
+    """Everyone not already on an open manifest, in foreign custody or awaiting return; never a national
+    of the sending state (the decision blocks them too; this keeps them out of the candidate list)."""
+    taken = {r.person_id for r in repo.passengers(conn, [*SEATED, *AWAY])}
     sending = ctx.world.sending_state
     return [
         p.id
@@ -270,7 +243,7 @@ def draft_manifest(conn: Connection, flight_id: str, people: Sequence[tuple[str,
         raise MovementError(f"flight {flight_id}: {len(people)} people for {flight.seats} seats")
     events: list[repo.Event] = [step.life("create", "planned")]
     events += [step.change("add", p, "planned", leg=leg) for p, leg in people]
-    return repo.append(conn, flight, repo.load_manifest(conn, flight), events)
+    return _append(conn, flight, repo.load_manifest(conn, flight), events, step)
 
 
 # ---- lock ---------------------------------------------------------------------------------------------
@@ -299,16 +272,16 @@ def lock(conn: Connection, flight_id: str, step: Step) -> LockReport:
         raise MovementError(f"flight {flight_id}: only a draft manifest can be locked ({_state(manifest)})")
     agreements = {s.agreement for s in _serves(flight) if s.agreement is not None}
     repo.guard_agreements(conn, agreements)
-    ctx = Context.at(conn, step.at)
+    ctx = Context.of(conn, step)
     departure = flight.scheduled_departure
     seated = [p.person for p in manifest.seated()]
-    decided = ctx.decide(seated, departure, step.recorded)
+    decided = ctx.decide(seated, departure, step.at)
     struck = [_blocked(p, decided.get(p), _leg_serves(flight, manifest, p)) for p in seated]
     struck_now = [s for s in struck if s is not None]
     out = {s.person for s in struck_now}
     struck_now += _over_capacity(ctx, flight, manifest, [p for p in seated if p not in out], departure)
     events = [step.change("strike", s.person, s.detail, strike=s.reason) for s in struck_now]
-    repo.append(conn, flight, manifest, [*events, step.life("lock", "re-decided at the scheduled departure")])
+    _append(conn, flight, manifest, [*events, step.life("lock", "re-decided at the scheduled departure")], step)
     gone = {s.person for s in struck_now}
     return LockReport(flight_id, tuple(p for p in seated if p not in gone), tuple(struck_now))
 
@@ -369,24 +342,24 @@ def board(conn: Connection, ledger: Ledger, flight_id: str, person_id: str, iden
         was = passenger.status.value if passenger else "not on the manifest"
         raise MovementError(f"flight {flight_id}: {person_id} cannot board ({was})")
     opening = [step.life("begin_boarding", "first person boards")] if manifest.state is ManifestState.LOCKED else []
-    ctx = Context.at(conn, step.at)
+    ctx = Context.of(conn, step)
     person = ctx.person(person_id)
     if not _identity_matches(person, identity):
         _incident(conn, flight_id, person_id, step, f"identity presented {identity!r} does not match the record")
         strike = step.change(
             "strike", person_id, "identity presented does not match", strike=StrikeReason.IDENTITY_MISMATCH
         )
-        repo.append(conn, flight, manifest, [*opening, strike])
+        _append(conn, flight, manifest, [*opening, strike], step)
         return BoardOutcome(person_id, False, "identity mismatch: struck, incident opened")
     serves = _serves_leg(flight, passenger.leg)
-    decided = ctx.decide([person_id], step.at, step.recorded)[person_id]
+    decided = ctx.decide([person_id], step.at, step.at)[person_id]
     verdict = permit_handover(ctx.world, decided, serves, flight.escort, step.at, ctx.pack.timezone)
     if isinstance(verdict, HandoverRefusal):
         struck = _strike_for(person_id, verdict.reasons)
         strike = step.change("strike", person_id, struck.detail, strike=struck.reason)
-        repo.append(conn, flight, manifest, [*opening, strike])
+        _append(conn, flight, manifest, [*opening, strike], step)
         return BoardOutcome(person_id, False, f"blocked at boarding: {struck.detail}")
-    repo.append(conn, flight, manifest, [*opening, step.change("board", person_id, verdict.explanation)])
+    _append(conn, flight, manifest, [*opening, step.change("board", person_id, verdict.explanation)], step)
     place = f"{flight.origin.code} boarding {flight.id}"
     index = _record(conn, ledger, verdict, flight.detention_custodian, place, step)
     return BoardOutcome(person_id, True, verdict.explanation, index)
@@ -417,7 +390,8 @@ def depart(conn: Connection, flight_id: str, step: Step) -> list[str]:
     manifest = repo.load_manifest(conn, flight)
     no_shows = [p.person for p in manifest.with_status(PassengerStatus.PLANNED)]
     events = [step.change("strike", p, "not boarded before departure", strike=StrikeReason.OTHER) for p in no_shows]
-    repo.append(conn, flight, manifest, [*events, step.life("depart", "wheels up", leg=manifest.departed_legs + 1)])
+    wheels_up = step.life("depart", "wheels up", leg=manifest.departed_legs + 1)
+    _append(conn, flight, manifest, [*events, wheels_up], step)
     return no_shows
 
 
@@ -439,20 +413,29 @@ class ArrivalReport:
 
 
 def arrive(conn: Connection, ledger: Ledger, flight_id: str, leg: int, step: Step) -> ArrivalReport:
-    """The leg arrives; each person disembarking here is decided again at this instant. An allowed
-    decision hands them to the receiving custodian; a blocked one refuses the handover: they stay with
-    the escort, are marked return_required, and a return leg is proposed."""
+    """The leg arrives; each person disembarking here is decided again at this instant, as known at the
+    recording instant. An allowed decision hands them to the receiving custodian; a blocked one refuses
+    the handover: they stay with the escort, are marked return_required, and a return leg is proposed.
+    Anyone held in flight by a court order is refused without a decision: a hold ends only when the
+    order is lifted, never by an arrival."""
     flight = repo.load_flight(conn, flight_id)
-    manifest = repo.append(conn, flight, repo.load_manifest(conn, flight), [step.life("arrive", "on blocks", leg=leg)])
+    before = repo.load_manifest(conn, flight)
+    manifest = _append(conn, flight, before, [step.life("arrive", "on blocks", leg=leg)], step)
+    held = {p.person for p in manifest.with_status(PassengerStatus.HELD) if p.leg == leg}
     here = [p.person for p in manifest.with_status(PassengerStatus.BOARDED, PassengerStatus.HELD) if p.leg == leg]
-    ctx = Context.at(conn, step.at)
-    decided = ctx.decide(here, step.at, step.recorded)
+    ctx = Context.of(conn, step)
+    decided = ctx.decide([p for p in here if p not in held], step.at, step.at)
+    holds = repo.last_reasons(conn, flight_id, held, "hold")
     arriving = flight.leg(leg)
     serves = _serves_leg(flight, leg)
     outcomes, events = [], []
     for person in here:
         receiver = arriving.receiving_custodian or ""
-        verdict = permit_handover(ctx.world, decided[person], serves, receiver, step.at, ctx.pack.timezone)
+        verdict: HandoverPermit | HandoverRefusal
+        if person in held:
+            verdict = HandoverRefusal(person, step.at, (Reason("held", holds.get(person, "held"), "accord movements"),))
+        else:
+            verdict = permit_handover(ctx.world, decided[person], serves, receiver, step.at, ctx.pack.timezone)
         if isinstance(verdict, HandoverPermit):
             index = _record(conn, ledger, verdict, flight.escort, f"{arriving.to.code} arrival {flight.id}", step)
             events.append(step.change("hand_over", person, verdict.explanation))
@@ -501,7 +484,7 @@ def return_person(conn: Connection, ledger: Ledger, flight_id: str, person_id: s
     flight = repo.load_flight(conn, flight_id)
     manifest = repo.load_manifest(conn, flight)
     why = f"returned to {flight.detention_custodian} at {flight.origin.code}"
-    repo.append(conn, flight, manifest, [step.change("return", person_id, why)])  # refused unless return_required
+    _append(conn, flight, manifest, [step.change("return", person_id, why)], step)  # refused unless return_required
     custody = where(conn, ledger, person_id)
     holder = flight.escort if custody is None else custody.custodian
     index = record_handover(
@@ -514,6 +497,7 @@ def return_person(conn: Connection, ledger: Ledger, flight_id: str, person_id: s
         occurred_at=step.at,
         recorded_at=step.recorded,
         legal_basis=RETURN_BASIS,
+        home_country=_home(conn),
     )
     return Returned(person_id, holder, flight.detention_custodian, index)
 
@@ -521,12 +505,12 @@ def return_person(conn: Connection, ledger: Ledger, flight_id: str, person_id: s
 def cancel(conn: Connection, flight_id: str, step: Step, reason: str) -> None:
     """Cancel a manifest that has nobody aboard (draft, locked, or boarding with everyone struck)."""
     flight = repo.load_flight(conn, flight_id)
-    repo.append(conn, flight, repo.load_manifest(conn, flight), [step.life("cancel", reason)])
+    _append(conn, flight, repo.load_manifest(conn, flight), [step.life("cancel", reason)], step)
 
 
 def close(conn: Connection, flight_id: str, step: Step) -> None:
     flight = repo.load_flight(conn, flight_id)
-    repo.append(conn, flight, repo.load_manifest(conn, flight), [step.life("close")])
+    _append(conn, flight, repo.load_manifest(conn, flight), [step.life("close")], step)
 
 
 def _record(conn: Connection, ledger: Ledger, permit: HandoverPermit, sender: str, place: str, step: Step) -> int:
@@ -541,6 +525,7 @@ def _record(conn: Connection, ledger: Ledger, permit: HandoverPermit, sender: st
         occurred_at=permit.at,
         recorded_at=step.recorded,
         legal_basis=permit.legal_basis,
+        home_country=_home(conn),
     )
 
 
@@ -557,10 +542,34 @@ def return_to_detention(conn: Connection, ledger: Ledger, flight: Flight, person
         occurred_at=step.at,
         recorded_at=step.recorded,
         legal_basis=basis,
+        home_country=_home(conn),
     )
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
+
+
+def _append(conn: Connection, flight: Flight, manifest: Manifest, events: Sequence[repo.Event], step: Step) -> Manifest:
+    """Append a step's events to a manifest, refusing them as an unannounced late entry when the step
+    claims to have happened before the last event already recorded for the flight or for one of the
+    people it concerns (docs/integrity.md, "Late entries")."""
+    if step.late_entry is None:
+        people = {e.person for e in events if isinstance(e, PassengerEvent)}
+        latest = repo.latest_event(conn, flight.id, people)
+        if latest is not None and step.at < latest.occurred_at:
+            raise Refused(
+                f"late entry: --at {rfc3339(step.at)} is earlier than {latest.describe()}, already recorded; "
+                "a step that happened before events already recorded needs --late-entry REASON"
+            )
+    return repo.append(conn, flight, manifest, events)
+
+
+def _home(conn: Connection) -> str:
+    """The sending state of the stored world: custody anywhere else is foreign custody."""
+    home = stored_sending_state(conn)
+    if home is None:
+        raise MovementError("no world has been imported into this database (run `accord import FILE`)")
+    return home
 
 
 def _serves(flight: Flight) -> list[Serves]:

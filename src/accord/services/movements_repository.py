@@ -180,6 +180,7 @@ def _event_row(flight_id: str, seq: int, event: Event) -> dict[str, object]:
         "occurred_at": event.occurred_at,
         "recorded_at": event.recorded_at,
         "actor": event.actor,
+        "late_entry": event.late_entry,
         "body": EventEnvelope.model_construct(event=event).model_dump_json(),  # the event is valid already
     }
 
@@ -387,3 +388,92 @@ def events_of(conn: Connection, person_id: str) -> list[tuple[str, Event]]:
         .order_by(events_table.c.id)
     )
     return [(row.flight_id, EventEnvelope.model_validate_json(row.body).event) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class LatestEvent:
+    """The event that happened last among a flight's and some people's events, as recorded."""
+
+    flight_id: str
+    kind: str
+    person_id: str | None
+    occurred_at: datetime
+    recorded_at: datetime
+
+    def describe(self) -> str:
+        about = f" of {self.person_id}" if self.person_id else ""
+        return (
+            f"the {self.kind}{about} on flight {self.flight_id} that happened at {self.occurred_at.isoformat()} "
+            f"(recorded {self.recorded_at.isoformat()})"
+        )
+
+
+def latest_event(conn: Connection, flight_id: str, person_ids: Iterable[str]) -> LatestEvent | None:
+    """The latest-occurring event recorded for the flight or for any of the people (any flight)."""
+    e = events_table
+    people = sorted(set(person_ids))
+    found: list[LatestEvent] = []
+    conditions = [e.c.flight_id == flight_id, *(e.c.person_id.in_(chunk) for chunk in _chunks(people))]
+    for condition in conditions:
+        query = (
+            select(e.c.flight_id, e.c.kind, e.c.person_id, e.c.occurred_at, e.c.recorded_at)
+            .where(condition)
+            .order_by(e.c.occurred_at.desc(), e.c.id.desc())
+            .limit(1)
+        )
+        row = conn.execute(query).one_or_none()
+        if row is not None:
+            found.append(LatestEvent(row.flight_id, row.kind, row.person_id, row.occurred_at, row.recorded_at))
+    return max(found, key=lambda event: event.occurred_at, default=None)
+
+
+def last_reasons(conn: Connection, flight_id: str, person_ids: Iterable[str], kind: str) -> dict[str, str]:
+    """The reason of each person's last event of `kind` on the flight."""
+    wanted = set(person_ids)
+    if not wanted:
+        return {}
+    query = (
+        select(events_table.c.person_id, events_table.c.body)
+        .where(events_table.c.flight_id == flight_id, events_table.c.kind == kind)
+        .order_by(events_table.c.seq)
+    )
+    reasons: dict[str, str] = {}
+    for person_id, body in conn.execute(query):
+        if person_id in wanted:
+            reasons[person_id] = EventEnvelope.model_validate_json(body).event.reason
+    return reasons
+
+
+@dataclass(frozen=True)
+class LateEntry:
+    flight_id: str
+    seq: int
+    kind: str
+    person_id: str | None
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    reason: str  # why it came late
+    detail: str  # what the event says it did
+
+
+def late_entries(conn: Connection, person_id: str | None = None) -> list[LateEntry]:
+    """Every manifest event recorded as a late entry (about one person, when given), in recorded order."""
+    e = events_table
+    query = select(e).where(e.c.late_entry.is_not(None)).order_by(e.c.recorded_at, e.c.id)
+    if person_id is not None:
+        query = query.where(e.c.person_id == person_id)
+    return [
+        LateEntry(
+            row.flight_id,
+            row.seq,
+            row.kind,
+            row.person_id,
+            row.occurred_at,
+            row.recorded_at,
+            row.actor,
+            row.late_entry,
+            EventEnvelope.model_validate_json(row.body).event.reason,
+        )
+        for row in conn.execute(query)
+    ]

@@ -3,16 +3,33 @@ decision made about them with its reasons."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
+from accord.domain.errors import NotFound
 from accord.domain.time import rfc3339
 from accord.ledger.service import Custody, Ledger, where
 from accord.movements.manifest import Passenger, PassengerEvent, PassengerStatus, replay
 from accord.services import movements_repository as repo
+from accord.services.movements_repository import Event
+from accord.store.reader import person_known
 from accord.store.tables_decisions import StoredDecision, stored_decisions
+
+T = TypeVar("T")
+
+
+def _prefix(items: Sequence[T], at: datetime, event: Callable[[T], Event]) -> list[T]:
+    """The longest prefix of recorded items that happened by `at`."""
+    kept: list[T] = []
+    for item in items:
+        if event(item).occurred_at > at:
+            break
+        kept.append(item)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -25,6 +42,7 @@ class PersonStatus:
     passenger: Passenger | None
     last_event: PassengerEvent | None
     decision: StoredDecision | None
+    late_entries: tuple[repo.LateEntry, ...] = ()
 
     def lines(self) -> list[str]:
         lines = [f"{self.person} as of {rfc3339(self.at)}"]
@@ -48,6 +66,11 @@ class PersonStatus:
         if self.passenger is not None and self.passenger.status is PassengerStatus.RETURN_REQUIRED:
             lines.append(f"  next: bring them back with `accord return {self.flight} --person {self.person} --at TS`")
         lines += _decision_lines(self.decision)
+        lines += [
+            f"  late entry: {e.kind} on {e.flight_id} that happened at {rfc3339(e.occurred_at)}, recorded "
+            f"{rfc3339(e.recorded_at)} by {e.actor}: {e.reason}"
+            for e in self.late_entries
+        ]
         return lines
 
 
@@ -67,16 +90,23 @@ def _decision_lines(decision: StoredDecision | None) -> list[str]:
 
 
 def person_status(conn: Connection, ledger: Ledger | None, person_id: str, at: datetime) -> PersonStatus:
-    history = [(f, e) for f, e in repo.events_of(conn, person_id) if e.occurred_at <= at]
+    """The person's status as of `at`: their events in the order recorded, up to the first one that
+    happened after `at` (a late entry recorded after it waits with it, so that the manifest replayed is
+    always one the state machine went through). NotFound for an id the stored world never held."""
+    if not person_known(conn, person_id):
+        raise NotFound(f"--person: no person {person_id!r} in the stored world")
+    history = _prefix(repo.events_of(conn, person_id), at, lambda pair: pair[1])
     custody = where(conn, ledger, person_id, at) if ledger is not None else None
     decisions = [d for d in stored_decisions(conn, person_id) if d.decided_at <= at]
     decision = decisions[-1] if decisions else None
+    late = tuple(repo.late_entries(conn, person_id))
     if not history:
-        return PersonStatus(person_id, at, custody, None, None, None, None, decision)
+        return PersonStatus(person_id, at, custody, None, None, None, None, decision, late)
     flight_id, last = history[-1]
     flight = repo.load_flight(conn, flight_id)
-    until_then = [e for e in repo.flight_events(conn, flight_id) if e.occurred_at <= at]
+    until_then = _prefix(repo.flight_events(conn, flight_id), at, lambda event: event)
     manifest = replay(flight.id, len(flight.legs), until_then)
     state = manifest.state.value if manifest.state is not None else None
     event = last if isinstance(last, PassengerEvent) else None
-    return PersonStatus(person_id, at, custody, flight_id, state, manifest.passengers.get(person_id), event, decision)
+    passenger = manifest.passengers.get(person_id)
+    return PersonStatus(person_id, at, custody, flight_id, state, passenger, event, decision, late)

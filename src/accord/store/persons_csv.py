@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from accord.domain import Person, World, problems
+from accord.domain.base import recorded_claims
 from accord.store.reader import stored_sending_state
 from accord.store.records import PERSONS, flatten
 from accord.store.writer import ImportReport, Writer
@@ -94,11 +95,13 @@ def import_persons_csv(
     quarantine: Path | None = None,
     chunk: int = 5000,
     all_or_nothing: bool = False,
+    claims_until: datetime | None = None,
 ) -> CsvImportReport:
     """Store every valid row of the CSV at `path` in the caller's transaction; write the others to the
     quarantine file (only when there are any). Raises `CsvInvalid` when the header is unusable, and, with
     `all_or_nothing`, when any row is invalid (every invalid row located, no quarantine file written);
-    the caller's transaction must then be rolled back, as a `with engine.begin()` block does."""
+    the caller's transaction must then be rolled back, as a `with engine.begin()` block does. A row whose
+    `recorded_at` (any of its entries') is later than `claims_until` is invalid."""
     quarantine = quarantine or default_quarantine(path)
     if quarantine.resolve() == path.resolve():
         raise CsvInvalid([LocatedError(str(path), 1, "(file)", "the quarantine file cannot be the input")])
@@ -112,6 +115,7 @@ def import_persons_csv(
     for line, values in rows:
         try:
             person = parse_person(_as_dict(header, values), str(path), sending_state)
+            _check_claims(person, claims_until)
             if person.id in first_line:
                 raise RowInvalid(f"id: duplicate id {person.id!r} (first on line {first_line[person.id]})")
         except RowInvalid as exc:
@@ -256,6 +260,14 @@ def parse_person(row: dict[str, str], file: str, sending_state: str | None) -> P
         if reasons:
             raise RowInvalid("; ".join(reasons))
     return person
+
+
+def _check_claims(person: Person, limit: datetime | None) -> None:
+    if limit is None:
+        return
+    late = [path for path, at in recorded_claims(person) if at > limit]
+    if late:
+        raise RowInvalid(f"{late[0]}: later than the recording clock {limit.isoformat()} allows")
 
 
 def _reason(path: str, message: str) -> str:

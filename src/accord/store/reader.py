@@ -10,18 +10,22 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
 
 from accord.domain import World
+from accord.domain.knowledge import as_known_at
 from accord.store import tables_world as t
 from accord.store.records import StoredRow, all_kinds, assemble
 from accord.world.document import WorldDocument
 
 
 def visible(table: Table, known_at: datetime | None) -> ColumnElement[bool]:
-    """The rows of a fact table that were current as known at `known_at` (now, when None): recorded by
-    then and not yet superseded by then."""
+    """The rows of a fact table that were current as known at `known_at` (now, when None): not yet
+    superseded by then, and recorded by then, or a record's first version. A first version keeps its
+    file's meaning: it is read with the `recorded_at` its body claims and pruned by `as_known_at` as the
+    file would be (`load_world`), so that a database answers exactly like its file; a later version
+    exists only from the instant it was stored."""
     if known_at is None:
         return table.c.superseded_at.is_(None)
     return and_(
-        table.c.recorded_at <= known_at,
+        or_(table.c.supersedes.is_(None), table.c.recorded_at.is_(None), table.c.recorded_at <= known_at),
         or_(table.c.superseded_at.is_(None), table.c.superseded_at > known_at),
     )
 
@@ -43,11 +47,12 @@ def load_document(connection: Connection, known_at: datetime | None = None) -> W
 
 
 def load_world(connection: Connection, known_at: datetime | None = None) -> World:
-    """The world as known at `known_at`: rows recorded after it are ignored, and of each record the
-    version current at that instant is read. None reads the current versions.
+    """The world as known at `known_at`: of each record the version current at that instant, and
+    nothing learnt after it (`as_known_at`). None reads the current versions.
 
     Raises `NothingStored` when no world has been imported."""
-    return load_document(connection, known_at).world
+    world = load_document(connection, known_at).world
+    return world if known_at is None else as_known_at(world, known_at)
 
 
 @dataclass(frozen=True)
@@ -147,3 +152,9 @@ def stored_sending_state(connection: Connection) -> str | None:
     """The sending state of the stored world, or None when no world has been imported."""
     query = select(t.world_settings.c.sending_state).where(visible(t.world_settings, None))
     return connection.execute(query).scalar_one_or_none()
+
+
+def person_known(connection: Connection, person_id: str) -> bool:
+    """True when the stored world has ever held a person with this id (any version)."""
+    query = select(t.persons.c.row_id).where(t.persons.c.id == person_id).limit(1)
+    return connection.execute(query).first() is not None

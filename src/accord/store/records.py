@@ -246,7 +246,8 @@ def _row(
     kind: Kind, record: BaseModel, key_values: dict[str, Any], order: int, learnt_with: datetime | None = None
 ) -> NewRow:
     """One row; a fact without its own `recorded_at` was learnt with the record that holds it (in a
-    world file a person's order is known exactly when the person is), else at the import instant."""
+    world file a person's order is known exactly when the person is), else it has none: known for
+    every `known_at`, as in the file."""
     body = canonical(record, kind.child_fields)
     return NewRow(
         key=tuple(key_values.values()),

@@ -54,6 +54,7 @@ ledger_org = Table(
     Column("org", String(128), primary_key=True),
     Column("root_key", LargeBinary(32), nullable=False),
     Column("name", Text, nullable=False),
+    Column("country", String(3), nullable=False),  # whose custody the organisation's custodians hold
 )
 
 ledger_key = Table(

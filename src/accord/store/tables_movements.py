@@ -35,6 +35,7 @@ movement_events = Table(
     Column("occurred_at", UtcDateTime(), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("actor", String(200), nullable=False),
+    Column("late_entry", Text),  # why an event that happened before events already recorded came late
     Column("body", Text, nullable=False),  # the event as JSON (EventEnvelope)
     UniqueConstraint("flight_id", "seq"),
     Index("ix_movement_events_person", "person_id", "id"),

@@ -60,7 +60,8 @@ def fact_table(name: str, key: list[Column[Any]], *columns: Column[Any], interva
         Column("body", Text, nullable=False),
         Column("digest", String(64), nullable=False),
         Column("seq", Integer, nullable=False),
-        Column("recorded_at", UtcDateTime(), nullable=False),
+        # When the system learnt this version; NULL: the file gave none, known for every known_at.
+        Column("recorded_at", UtcDateTime()),
         Column("superseded_at", UtcDateTime()),
         Column("supersedes", Id, ForeignKey(f"{name}.row_id")),
         Column("import_id", Id, ForeignKey("imports.id"), nullable=False),

@@ -2,6 +2,12 @@
 
 Nothing is updated in place except `superseded_at`, which is set once when a row stops being current.
 A row whose key and body equal the current row's is left alone, so re-importing a file is a no-op.
+
+`recorded_at` keeps the file's meaning (docs/integrity.md, "A database answers like its file"): a
+record new to the database keeps its own `recorded_at`, or none (NULL: known for every `known_at`, as
+in the file); a version that replaces a stored one is known from the write's instant (`now`, the
+system clock) or from its own `recorded_at` when later, never before the version it replaces. The
+write's own instant is the `imports` row's `imported_at`.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
+from accord.domain.errors import Refused
 from accord.store.records import Key, NewRow, Part, flatten_document
 from accord.store.tables_world import imports
 from accord.world.document import WorldDocument
@@ -53,6 +60,7 @@ class _Current:
     row_id: int
     digest: str
     seq: int
+    recorded_at: datetime | None
 
 
 @dataclass
@@ -65,11 +73,20 @@ class Writer:
     """Writes parts into the store within the caller's transaction, under one `imports` row that is
     created only when something changes."""
 
-    def __init__(self, connection: Connection, *, now: datetime, kind: str, source: str) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        now: datetime,
+        kind: str,
+        source: str,
+        immutable: frozenset[str] = frozenset(),
+    ) -> None:
         self._connection = connection
         self._now = now
         self._kind = kind
         self._source = source
+        self._immutable = immutable  # tables whose stored records must never be replaced or retracted
         self.report = ImportReport()
 
     def write(self, parts: Iterable[Part]) -> None:
@@ -97,24 +114,26 @@ class Writer:
                 tally.superseded += 1
         plan.retractions = [old for key, old in current.items() if key not in incoming]
         tally.retracted += len(plan.retractions)
+        if table.name in self._immutable:
+            _refuse_replacement(table, [row.key for row, old in plan.inserts if old], len(plan.retractions))
         return plan
 
     def _current(self, table: Table, scope: set[Any]) -> dict[Key, _Current]:
         key_columns = [table.c[name] for name in table.info["key"]]
         found: dict[Key, _Current] = {}
         for chunk in _chunks(sorted(scope), _LOOKUP_CHUNK):
-            query = select(*key_columns, table.c.row_id, table.c.digest, table.c.seq).where(
+            query = select(*key_columns, table.c.row_id, table.c.digest, table.c.seq, table.c.recorded_at).where(
                 table.c.superseded_at.is_(None), key_columns[0].in_(chunk)
             )
             for row in self._connection.execute(query):
-                found[tuple(row[: len(key_columns)])] = _Current(row.row_id, row.digest, row.seq)
+                found[tuple(row[: len(key_columns)])] = _Current(row.row_id, row.digest, row.seq, row.recorded_at)
         return found
 
     def _apply(self, table: Table, plan: _Plan) -> None:
         import_id = self._import_id()
         # Old rows stop being current first, so the one-current-row-per-key index holds throughout.
         ends = [{"old": old.row_id, "at": self._now} for old in plan.retractions]
-        ends += [{"old": old.row_id, "at": row.recorded_at or self._now} for row, old in plan.inserts if old]
+        ends += [{"old": old.row_id, "at": self._known_from(row, old)} for row, old in plan.inserts if old]
         if ends:
             self._connection.execute(
                 update(table).where(table.c.row_id == bindparam("old")).values(superseded_at=bindparam("at")),
@@ -130,13 +149,22 @@ class Writer:
                         "body": row.body,
                         "digest": row.digest,
                         "seq": old.seq if old else next_seq + row.order,
-                        "recorded_at": row.recorded_at or self._now,
+                        "recorded_at": self._known_from(row, old),
                         "supersedes": old.row_id if old else None,
                         "import_id": import_id,
                     }
                     for row, old in plan.inserts
                 ],
             )
+
+    def _known_from(self, row: NewRow, old: _Current | None) -> datetime | None:
+        """A new record keeps its own `recorded_at` (None: known as the file says, from the start); a
+        replacement is known from this write's instant, or its own later `recorded_at`, and never before
+        the version it replaces."""
+        if old is None:
+            return row.recorded_at
+        candidates = [self._now, *(t for t in (row.recorded_at, old.recorded_at) if t is not None)]
+        return max(candidates)
 
     def _max_seq(self, table: Table) -> int:
         return int(self._connection.execute(select(func.coalesce(func.max(table.c.seq), -1))).scalar_one())
@@ -152,14 +180,33 @@ class Writer:
         return self.report.import_id
 
 
+# Stored records of these kinds change only by a new, attributed record that references them (an
+# amending court order, a lift, a new agreement version), never by importing different content.
+IMMUTABLE = frozenset({"court_orders", "agreement_versions"})
+_NEVER = {
+    "court_orders": "court orders are never replaced: `accord court-order amend ID FILE` or `lift ID`",
+    "agreement_versions": "agreement versions are never replaced: add a new version (an amendment)",
+}
+
+
+def _refuse_replacement(table: Table, replaced: list[Key], retracted: int) -> None:
+    what = {"court_orders": "court order", "agreement_versions": "agreement version"}[table.name]
+    if replaced:
+        names = ", ".join("/".join(str(part) for part in key) for key in replaced[:5])
+        raise Refused(f"{what} {names}: already recorded with different content; {_NEVER[table.name]}")
+    if retracted:
+        raise Refused(f"the file leaves out {retracted} stored {what}(s); {_NEVER[table.name]}")
+
+
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 def import_document(connection: Connection, document: WorldDocument, *, now: datetime, source: str) -> ImportReport:
-    """Store a validated world document in the caller's transaction. `now` is the import instant: the
-    `recorded_at` of every record that does not give its own."""
-    writer = Writer(connection, now=now, kind="world", source=source)
+    """Store a validated world document in the caller's transaction. `now` is the import instant (the
+    system clock): when a replaced record stopped being current, and the `imports` row's time. Stored
+    court orders and agreement versions are never replaced (Refused)."""
+    writer = Writer(connection, now=now, kind="world", source=source, immutable=IMMUTABLE)
     writer.write(flatten_document(document))
     return writer.report

@@ -1,5 +1,5 @@
 """The whole CLI path: init -> organisations and custodians -> append -> export -> verify -> prove ->
-verify-receipt -> where, with the user errors and the verifier's failure exit."""
+verify-receipt -> where, with the user errors, the admission gate and the verifier's failure exit."""
 
 from __future__ import annotations
 
@@ -8,12 +8,35 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from accord.cli import ledger
+from accord.cli import ledger, store
 
-# The ledger's commands on their own app, as `accord` registers them, so that this test does not depend on
-# the other areas' command modules.
+# The ledger's commands on their own app, as `accord` registers them (with `import`, for the world the
+# admission gate decides on), so that this test does not depend on the other areas' command modules.
 app = typer.Typer()
 ledger.register(app)
+store.register(app)
+
+# A-100 is Salvadoran with a final order: repatriation to El Salvador is allowed. A-200 holds withholding
+# of removal to El Salvador: every pathway there is blocked by `protected_country`.
+WORLD = """\
+format: accord.world/1
+world:
+  sending_state: USA
+  persons:
+    - id: A-100
+      status: undocumented
+      nationalities: [SLV]
+      birth_date: 1990-01-01
+      identity: {verified: true, reference: A-100}
+      orders: [{basis: title8, issued: 2024-01-10, final: 2024-02-09, designated: [SLV]}]
+    - id: A-200
+      status: undocumented
+      nationalities: [SLV]
+      birth_date: 1990-01-01
+      identity: {verified: true, reference: A-200}
+      orders: [{basis: title8, issued: 2024-01-10, final: 2024-02-09, designated: [SLV]}]
+      protections: [{kind: withholding_241b3, country: SLV, granted: 2019-10-10}]
+"""
 
 HANDOVERS = """\
 handovers:
@@ -22,38 +45,39 @@ handovers:
     to: ice-air
     place: KIAH
     occurred_at: "2025-03-15T12:00:00Z"
-    legal_basis: decision-1
+    legal_basis: boarding
   - person: A-100
     from: ice-air
     to: cecot
     place: MSSS
     occurred_at: "2025-03-15T19:30:00-04:00"
-    legal_basis: decision-1
+    serves: {repatriation: SLV}
 """
 
 
 def run(cli: CliRunner, *args: str, code: int = 0) -> str:
-    result = cli.invoke(app, ["ledger", *args])
+    result = cli.invoke(app, list(args) if args[0] == "import" else ["ledger", *args])
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
     return result.output
 
 
-def _setup(cli: CliRunner) -> None:
-    at = "--at=2025-03-01T00:00:00Z"
+def _setup(cli: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "world.yaml").write_text(WORLD)
+    run(cli, "import", "world.yaml")
     run(cli, "init", "--origin", "accord.test/custody")
-    run(cli, "org", "add", "us-dhs", "--name", "US DHS", at)
-    run(cli, "org", "add", "slv-dgcp", "--name", "El Salvador DGCP", at)
+    run(cli, "org", "add", "us-dhs", "--name", "US DHS", "--country", "USA")
+    run(cli, "org", "add", "slv-dgcp", "--name", "El Salvador DGCP", "--country", "SLV")
     for custodian, org in (("ice-houston", "us-dhs"), ("ice-air", "us-dhs"), ("cecot", "slv-dgcp")):
-        run(cli, "custodian", "add", custodian, "--org", org, at)
+        run(cli, "custodian", "add", custodian, "--org", org)
 
 
 def test_the_whole_path(cli: CliRunner, tmp_path: Path) -> None:
-    _setup(cli)
+    _setup(cli, tmp_path)
     (tmp_path / "handovers.yaml").write_text(HANDOVERS)
-    run(cli, "append", "handovers.yaml", "--at=2025-03-16T00:00:00Z")
+    run(cli, "append", "handovers.yaml")
     run(cli, "witness", "add", "auditor")
-    run(cli, "witness", "cosign", "auditor", "--at=2025-03-16T00:00:00Z")
+    run(cli, "witness", "cosign", "auditor")
     run(cli, "export", "out")
     assert "ok: 7 entries" in run(cli, "verify", "out", "--workers", "1")
     run(cli, "prove", "--person", "A-100", "--out", "receipt.json")
@@ -64,7 +88,7 @@ def test_the_whole_path(cli: CliRunner, tmp_path: Path) -> None:
 
 
 def test_verify_names_the_first_bad_entry(cli: CliRunner, tmp_path: Path) -> None:
-    _setup(cli)
+    _setup(cli, tmp_path)
     run(cli, "export", "out")
     entries = tmp_path / "out" / "entries.jsonl"
     lines = entries.read_text().splitlines(keepends=True)
@@ -74,13 +98,15 @@ def test_verify_names_the_first_bad_entry(cli: CliRunner, tmp_path: Path) -> Non
 
 
 def test_user_errors_are_one_line(cli: CliRunner, tmp_path: Path) -> None:
-    _setup(cli)
-    (tmp_path / "bad.yaml").write_text("person: A-1\nfrom: ice-air\nto: cecot\nplace: X\noccurred_at: yesterday\n")
+    _setup(cli, tmp_path)
+    (tmp_path / "bad.yaml").write_text(
+        "person: A-1\nfrom: ice-air\nto: cecot\nplace: X\noccurred_at: yesterday\nrecorded_at: '2025-01-01'\n"
+    )
     output = run(cli, "append", "bad.yaml", code=2)
     assert "bad.yaml:5: occurred_at: must be an RFC 3339 instant" in output
-    assert "bad.yaml:1: legal_basis: missing" in output
+    assert "bad.yaml:6: recorded_at: recorded_at is Accord's own clock" in output
     (tmp_path / "break.yaml").write_text(
-        "person: A-1\nfrom: ice-air\nto: cecot\nplace: X\noccurred_at: '2025-03-15T12:00:00Z'\nlegal_basis: d\n"
+        "person: A-1\nfrom: ice-air\nto: ice-houston\nplace: X\noccurred_at: '2025-03-15T12:00:00Z'\nlegal_basis: d\n"
     )
     run(cli, "append", "break.yaml", code=0)
     output = run(cli, "append", "break.yaml", code=2)
@@ -88,3 +114,25 @@ def test_user_errors_are_one_line(cli: CliRunner, tmp_path: Path) -> None:
     assert "no handover of this person" in run(cli, "where", "--person", "nobody", code=2)
     output = run(cli, "custodian", "add", "cecot", "--org", "us-dhs", code=2)
     assert "belongs to organisation 'slv-dgcp'" in output
+
+
+def test_a_foreign_handover_is_admitted_only_on_an_allowed_decision(cli: CliRunner, tmp_path: Path) -> None:
+    """`ledger append` cannot bypass the decision gate: a handover into El Salvador's custody of a person
+    protected from removal there is refused with the reasons, and nothing is written."""
+    _setup(cli, tmp_path)
+    protected = HANDOVERS.replace("A-100", "A-200")
+    (tmp_path / "protected.yaml").write_text(protected)
+    output = run(cli, "append", "protected.yaml", code=2)
+    assert "protected.yaml:" in output and "protected_country" in output
+    assert "no handover of this person" in run(cli, "where", "--person", "A-200", code=2)
+    made_up = HANDOVERS.replace("serves: {repatriation: SLV}", "legal_basis: made-up")
+    (tmp_path / "made-up.yaml").write_text(made_up)
+    output = run(cli, "append", "made-up.yaml", code=2)
+    assert "rests on the decision Accord makes now" in output
+    future = HANDOVERS.replace('"2025-03-15T19:30:00-04:00"', "'9000-01-01T00:00:00Z'")
+    (tmp_path / "future.yaml").write_text(future)
+    output = run(cli, "append", "future.yaml", code=2)
+    assert "outside the plausible range" in output
+    (tmp_path / "handovers.yaml").write_text(HANDOVERS)
+    run(cli, "append", "handovers.yaml")
+    assert "legal basis decision:" in run(cli, "where", "--person", "A-100")

@@ -12,6 +12,7 @@ from accord.ledger.keys import Keyring
 from accord.movements.manifest import PassengerStatus, StrikeReason
 from accord.services.evening import run_evening
 from accord.services.movements import show_manifest
+from accord.store.court_orders import order_history
 from accord.store.engine import make_engine
 from accord.store.reader import load_world
 from accord.world.loader import load_world_file
@@ -28,6 +29,9 @@ def _aea_only_venezuelan(person: Person) -> bool:
 
 def _venezuelan_with_title8(person: Person) -> bool:
     return "VEN" in person.nationalities and "title8" in {o.basis for o in person.orders}
+
+
+ENTERED = "2025-03-15T18:50:00-04:00"
 
 
 def test_the_reference_evening(database_url: str) -> None:
@@ -61,9 +65,12 @@ def test_the_reference_evening(database_url: str) -> None:
                 flight = next(a.flight for a in outcome.arrivals if any(o.person == person for o in a.outcomes))
                 status = show_manifest(conn, flight).manifest.passengers[person].status
                 assert status is PassengerStatus.RETURN_REQUIRED
-            # The order file is the only source of the order: stored once, as recorded at 18:50.
+            # The order file is the only source of the order: stored once, entered at 18:50 and recorded
+            # at Accord's own clock (after everything that happened that evening).
             (order,) = load_world(conn).court_orders
             assert order.id == "JGG-TRO-CLASS"
-            assert order.recorded_at == datetime.fromisoformat("2025-03-15T18:50:00-04:00")
+            versions, events = order_history(conn, order.id)
+            assert [(e.kind, e.occurred_at) for e in events] == [("record", datetime.fromisoformat(ENTERED))]
+            assert len(versions) == 1 and order.recorded_at == events[0].recorded_at
     finally:
         engine.dispose()

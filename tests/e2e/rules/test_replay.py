@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 S13 = ROOT / "tests/scenarios/s13-tro-open-manifest-carve-out.yaml"
 THIRD_PLANE = "2025-03-15T19:36:00-04:00"
 P2_CONVICTION = '        - {date: 2023-09-02, offense: "robbery", aggravated_felony: true}\n'
-STAY = "      stays:\n        - {kind: judicial, from: 2025-03-10}\n"
+STAY = "      stays:\n        - {kind: judicial, from: 2025-03-10, recorded_at: 2025-03-12T00:00:00Z}\n"
 
 
 @pytest.fixture
@@ -40,13 +40,14 @@ def _p2_third_country(cli: CliRunner, known_at: str) -> str:
 
 
 def _stored_world_with_a_stay_learnt_later(cli: CliRunner, tmp_path: Path) -> None:
-    """S13 recorded on 1 March; on 12 March a judicial stay of P2 (in effect since the 10th) is recorded."""
-    run(cli, "import", str(S13), "--recorded-at", "2025-03-01T00:00:00Z")
+    """S13 imported (its records carry no recorded_at: known from the start, as in the file); then a judicial
+    stay of P2, in effect since the 10th and learnt on 12 March (its own recorded_at), is imported."""
+    run(cli, "import", str(S13))
     later = tmp_path / "s13-with-stay.yaml"
     text = S13.read_text(encoding="utf-8")
     assert text.count(P2_CONVICTION) == 1
     later.write_text(text.replace(P2_CONVICTION, P2_CONVICTION + STAY), encoding="utf-8")
-    run(cli, "import", str(later), "--recorded-at", "2025-03-12T00:00:00Z")
+    run(cli, "import", str(later))
 
 
 def test_each_decision_replays_from_what_was_known_when_it_was_made(cli: CliRunner, tmp_path: Path) -> None:

@@ -23,6 +23,9 @@ from accord.store.migrate import upgrade
 
 ORIGIN = "accord.test/custody"
 T0 = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
+# These tests are about the log itself, so both organisations are registered as agencies of one state:
+# every handover is domestic. Admission into foreign custody is tested in test_admission.py.
+HOME = "USA"
 
 
 @dataclass
@@ -43,6 +46,7 @@ class World:
                 occurred_at=T0 + timedelta(minutes=minutes),
                 recorded_at=T0 + timedelta(minutes=minutes + 1),
                 legal_basis=extra.get("legal_basis", "decision-1"),
+                home_country=HOME,
                 event_id=extra.get("event_id"),
             )
 
@@ -54,8 +58,8 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
     keyring = Keyring.load(tmp_path / "keyring.json")
     with engine.begin() as conn:
         ledger = init_ledger(conn, keyring, ORIGIN)
-        register_organisation(conn, ledger, org="us-dhs", name="US DHS", recorded_at=T0)
-        register_organisation(conn, ledger, org="slv-dgcp", name="El Salvador DGCP", recorded_at=T0)
+        register_organisation(conn, ledger, org="us-dhs", name="US DHS", country=HOME, recorded_at=T0)
+        register_organisation(conn, ledger, org="slv-dgcp", name="El Salvador DGCP", country=HOME, recorded_at=T0)
         add_custodian_key(conn, ledger, org="us-dhs", custodian="ice-houston", recorded_at=T0)
         add_custodian_key(conn, ledger, org="us-dhs", custodian="ice-air", recorded_at=T0)
         add_custodian_key(conn, ledger, org="slv-dgcp", custodian="cecot", recorded_at=T0)

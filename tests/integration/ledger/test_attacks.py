@@ -16,7 +16,7 @@ from accord.ledger.merkle import leaf_hash
 from accord.ledger.service import custodian_key_name, org_key_name
 from accord.ledger.statements import HandoverStatement, KeyStatement, Party, decode_entry, encode_entry
 from accord.ledger.verify import TrustedKeys, verify_export
-from tests.integration.ledger.conftest import T0, World
+from tests.integration.ledger.conftest import HOME, T0, World
 from tests.integration.ledger.helpers import export, next_handover, read_entries, reseal, resign_handover, sign
 
 SMALL_ORDER_KEY = bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
@@ -160,7 +160,8 @@ def test_replayed_event_id(busy_world: World) -> None:
     with pytest.raises(DuplicateEvent) as caught, busy_world.engine.begin() as conn:
         record_handover(
             conn, busy_world.ledger, person_id="B-1", from_custodian="ice-air", to_custodian="cecot",
-            place="X", occurred_at=T0, recorded_at=T0, legal_basis="d", event_id=decode_entry(data).statement.event_id,
+            place="X", occurred_at=T0, recorded_at=T0, legal_basis="d", home_country=HOME,
+            event_id=decode_entry(data).statement.event_id,
         )  # fmt: skip
     assert caught.value.index == _index
     directory, keys = export(busy_world)

@@ -20,7 +20,7 @@ from accord.ledger.statements import HandoverStatement, KeyStatement, Party, dec
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 from accord.store.tables_ledger import ledger_entry, ledger_head, ledger_key, ledger_node, ledger_org
-from tests.integration.ledger.conftest import ORIGIN, T0, World
+from tests.integration.ledger.conftest import HOME, ORIGIN, T0, World
 from tests.integration.ledger.helpers import next_handover, sign
 
 Rows = dict[str, list[tuple[object, ...]]]
@@ -52,7 +52,7 @@ def test_a_batch_chains_a_person_through_it_and_the_export_verifies(busy_world: 
         handover("B-1", "ice-air", "cecot", 42),  # continues the chain begun earlier in this batch
     ]
     with busy_world.engine.begin() as conn:
-        indices = record_handovers(conn, busy_world.ledger, batch)
+        indices = record_handovers(conn, busy_world.ledger, batch, HOME)
         export_ledger(conn, busy_world.ledger, busy_world.directory / "export")
         keys = trusted_keys(conn, busy_world.ledger)
     assert indices == [11, 12, 13]
@@ -63,7 +63,7 @@ def test_one_bad_entry_refuses_the_whole_batch(busy_world: World) -> None:
     before = stored(busy_world.engine)
     batch = [handover("B-1", "ice-houston", "ice-air", 41), handover("B-1", "ice-houston", "cecot", 42)]
     with pytest.raises(Refusal, match="custody break"), busy_world.engine.begin() as conn:
-        record_handovers(conn, busy_world.ledger, batch)
+        record_handovers(conn, busy_world.ledger, batch, HOME)
     assert stored(busy_world.engine) == before
 
 

@@ -27,7 +27,7 @@ from accord.ledger import repository as repo
 from accord.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
-from tests.integration.ledger.conftest import T0, World
+from tests.integration.ledger.conftest import HOME, T0, World
 
 
 def test_every_inclusion_and_consistency_proof_verifies(busy_world: World) -> None:
@@ -51,7 +51,7 @@ def test_append_rolls_back_with_the_business_transaction(busy_world: World) -> N
     with pytest.raises(RuntimeError), busy_world.engine.begin() as conn:
         record_handover(
             conn, busy_world.ledger, person_id="B-1", from_custodian="ice-air", to_custodian="cecot",
-            place="X", occurred_at=T0, recorded_at=T0, legal_basis="d",
+            place="X", occurred_at=T0, recorded_at=T0, legal_basis="d", home_country=HOME,
         )  # fmt: skip
         raise RuntimeError("the boarding failed after the handover was appended")
     with busy_world.engine.connect() as conn:
@@ -100,7 +100,7 @@ def test_concurrent_appends_get_gap_free_indices(postgres_url: str, tmp_path: Pa
     keyring = Keyring.load(tmp_path / "keyring.json")
     with engine.begin() as conn:
         ledger = init_ledger(conn, keyring, "accord.test/concurrent")
-        register_organisation(conn, ledger, org="o", name="O", recorded_at=T0)
+        register_organisation(conn, ledger, org="o", name="O", country=HOME, recorded_at=T0)
         add_custodian_key(conn, ledger, org="o", custodian="a", recorded_at=T0)
         add_custodian_key(conn, ledger, org="o", custodian="b", recorded_at=T0)
     errors: list[BaseException] = []
@@ -112,6 +112,7 @@ def test_concurrent_appends_get_gap_free_indices(postgres_url: str, tmp_path: Pa
                     record_handover(
                         conn, open_ledger(conn, keyring), person_id=f"P-{number}-{step}", from_custodian="a",
                         to_custodian="b", place="X", occurred_at=T0, recorded_at=T0, legal_basis="d",
+                        home_country=HOME,
                     )  # fmt: skip
         except BaseException as exc:  # reported below
             errors.append(exc)

@@ -15,6 +15,7 @@ from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 from accord.store.writer import import_document
 from accord.world.loader import load_world_file
+from tests.steps import Steps
 
 EVENING = Path(__file__).resolve().parents[2] / "e2e" / "movements"
 IMPORTED = datetime.fromisoformat("2025-03-15T12:00:00-04:00")
@@ -36,8 +37,9 @@ def _world_with_capacity(capacity: int):  # type: ignore[no-untyped-def]
 def test_two_locks_never_oversubscribe(postgres_url: str) -> None:
     engine = make_engine(postgres_url, pool_size=4)
     upgrade(engine)
-    step = service.Step(PLANNED, "test")
+    steps = Steps()
     with engine.begin() as conn:
+        step = steps(conn, PLANNED)
         import_document(conn, _world_with_capacity(CAPACITY), now=IMPORTED, source="test")
         service.add_flights(conn, load_flight_file(EVENING / "flights.yaml").flights, step)
         # Two drafts of four each: drafts are proposals, so together they may ask for more than is left.
@@ -51,7 +53,7 @@ def test_two_locks_never_oversubscribe(postgres_url: str) -> None:
         try:
             with engine.begin() as conn:
                 barrier.wait()
-                reports.append(service.lock(conn, flight, service.Step(LOCKED, f"officer-{flight}")))
+                reports.append(service.lock(conn, flight, steps(conn, LOCKED, f"officer-{flight}")))
         except BaseException as exc:  # surfaced in the main thread below
             errors.append(exc)
 

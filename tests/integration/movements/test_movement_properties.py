@@ -1,7 +1,9 @@
-"""Property: over generated small worlds and random sequences of court orders and movement steps at
-random instants, no handover to a foreign custodian is ever recorded for a person whose decision at that
-instant is blocked (re-decided with the interpreter at each recorded handover's instant, as known then),
-and no agreement's capacity is ever exceeded (checked after every step)."""
+"""Property: over generated small worlds and random sequences of court orders, movement steps and raw
+`ledger append` handovers, at random instants that are often backdated (some with a late-entry reason),
+no handover into foreign custody is ever recorded in the ledger for a person whose decision, as of its
+occurrence and as known at its recording, is blocked; `recorded_at` never decreases along any stream (the
+ledger, each flight's events, court-order events); and no agreement's capacity is ever exceeded (checked
+after every step). docs/integrity.md."""
 
 from __future__ import annotations
 
@@ -16,23 +18,29 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, select
 
 from accord.domain import CourtOrder, Scope, World
+from accord.domain.errors import AccordError
+from accord.ledger import repository as repo_ledger
 from accord.ledger.keys import Keyring
 from accord.ledger.service import Ledger
+from accord.ledger.statements import HandoverStatement, decode_entry
 from accord.movements.files import load_flight_file
-from accord.movements.manifest import RESERVING_STATES, MovementError
+from accord.movements.flights import Serves
+from accord.movements.manifest import RESERVING_STATES
 from accord.rules.interpreter import decide_person
 from accord.rules.predicates import version_in_effect
 from accord.services import movements as service
 from accord.services import movements_repository as repo
 from accord.services.court_orders import record_court_order
 from accord.services.evening import custodian_ledger
+from accord.services.handovers import HandoverRequest, append_handovers
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 from accord.store.reader import load_world
-from accord.store.tables_movements import movement_events
+from accord.store.tables_court_orders import court_order_events
 from accord.store.writer import import_document
 from accord.world.loader import load_world_file
 from tests.conftest import _postgres_schema_url
+from tests.steps import Steps
 
 EVENING = Path(__file__).resolve().parents[2] / "e2e" / "movements"
 DOCUMENT = load_world_file(EVENING / "evening.yaml")
@@ -50,10 +58,17 @@ def _instant(slot: int) -> datetime:
 @dataclass(frozen=True)
 class Action:
     slot: int
-    kind: str  # plan | lock | board | depart | arrive | order
+    kind: str  # plan | lock | board | depart | arrive | order | append
     flight: str
     order: CourtOrder | None = None
     wrong_identity: bool = False
+    backdate: int = 0  # quarter hours earlier than the slot it comes at
+    late_entry: str | None = None
+    person: str = ""  # append: who is handed to the foreign custodian
+
+    @property
+    def at(self) -> datetime:
+        return _instant(self.slot - self.backdate)
 
 
 @st.composite
@@ -91,7 +106,23 @@ def actions(draw: st.DrawFn) -> list[Action]:
     for i in range(draw(st.integers(0, 3))):
         order = draw(court_orders(f"CO-{i}"))
         steps.append(Action(draw(st.integers(0, SLOTS)), "order", "", order))
-    return sorted(steps, key=lambda a: (a.slot, a.kind != "order"))
+    for _ in range(draw(st.integers(0, 3))):
+        steps.append(Action(draw(st.integers(0, SLOTS)), "append", "", person=draw(st.sampled_from(PEOPLE))))
+    ordered = sorted(steps, key=lambda a: (a.slot, a.kind != "order"))
+    # Some steps claim an earlier instant than their place in the sequence: backdated, some with a reason.
+    return [
+        Action(
+            a.slot,
+            a.kind,
+            a.flight,
+            a.order,
+            a.wrong_identity,
+            backdate=draw(st.sampled_from([0, 0, 0, 2, 8, 40])),
+            late_entry=draw(st.sampled_from([None, None, "paper log typed in late"])),
+            person=a.person,
+        )
+        for a in ordered
+    ]
 
 
 @st.composite
@@ -107,12 +138,18 @@ def worlds(draw: st.DrawFn) -> World:
     )
 
 
-def _step(conn: Connection, ledger: Ledger, action: Action) -> None:
-    step = service.Step(_instant(action.slot), "property")
+def _step(conn: Connection, ledger: Ledger, steps: Steps, action: Action) -> None:
+    if action.kind == "append":
+        request = HandoverRequest(
+            action.person, "ICE-AIR", "SLV-CECOT", "SAL", action.at, serves=Serves(agreement=AGREEMENT)
+        )
+        append_handovers(conn, ledger, steps.clock, [request], "property")
+        return
+    step = steps(conn, action.at, "property", action.late_entry)
     if action.kind == "order" and action.order is not None:
         record_court_order(conn, ledger, action.order, step, "property")
     elif action.kind == "plan":
-        service.apply_plan(conn, service.plan_flights(conn, [action.flight], step.at, time_limit=2.0), step)
+        service.apply_plan(conn, service.plan_flights(conn, [action.flight], step, time_limit=2.0), step)
     elif action.kind == "lock":
         service.lock(conn, action.flight, step)
     elif action.kind == "board":
@@ -135,37 +172,53 @@ def _capacity_respected(conn: Connection, at: datetime) -> None:
     assert held + reserved <= capacity, f"{held} held abroad + {reserved} firmly reserved > {capacity}"
 
 
-def _handovers_were_lawful(conn: Connection) -> int:
-    """Re-decide each recorded handover; returns how many there were."""
-    world = load_world(conn)
-    rows = conn.execute(
-        select(movement_events.c.person_id, movement_events.c.occurred_at, movement_events.c.recorded_at).where(
-            movement_events.c.kind == "hand_over"
-        )
-    ).all()
-    for person, occurred, recorded in rows:
-        decision = decide_person(world, person, occurred, recorded)
+def _handovers_were_lawful(conn: Connection, ledger: Ledger) -> int:
+    """Re-decide each handover into foreign custody the ledger holds, as of its occurrence and as known at
+    its recording; returns how many there were."""
+    people = {ledger.commitment(p): p for p in PEOPLE}
+    foreign = 0
+    for _index, data in repo_ledger.entry_rows(conn, ledger.origin):
+        statement = decode_entry(data).statement
+        if not isinstance(statement, HandoverStatement) or statement.receiver.custodian != "SLV-CECOT":
+            continue
+        foreign += 1
+        person, at, known = people[statement.person], statement.occurred_at, statement.recorded_at
+        decision = decide_person(load_world(conn, known_at=known), person, at, known)
         pathway = next(p for p in decision.pathways if p.agreement == AGREEMENT)
-        assert pathway.status == "allowed", f"{person} handed over at {occurred} while blocked: {pathway.reasons}"
-    return len(rows)
+        assert pathway.status == "allowed", f"{person} handed over at {at} while blocked: {pathway.reasons}"
+    return foreign
 
 
-def _run(engine: Engine, world: World, steps: list[Action]) -> int:
+def _recorded_at_never_decreases(conn: Connection, ledger: Ledger) -> None:
+    stamps = [decode_entry(data).statement.recorded_at for _, data in repo_ledger.entry_rows(conn, ledger.origin)]
+    assert stamps == sorted(stamps), "the ledger's recorded_at went backwards"
+    for flight in FLIGHTS:
+        events = repo.flight_events(conn, flight.id)
+        recorded = [e.recorded_at for e in events]
+        assert recorded == sorted(recorded), f"flight {flight.id}: recorded_at went backwards"
+    e = court_order_events
+    recorded = list(conn.execute(select(e.c.recorded_at).order_by(e.c.id)).scalars())
+    assert recorded == sorted(recorded), "court-order events: recorded_at went backwards"
+
+
+def _run(engine: Engine, world: World, actions: list[Action]) -> int:
     upgrade(engine)
+    steps = Steps()
     with engine.begin() as conn:
         import_document(conn, DOCUMENT.model_copy(update={"world": world}), now=START, source="property")
-        ledger = custodian_ledger(conn, Keyring(), FLIGHTS, START)
-        service.add_flights(conn, FLIGHTS, service.Step(START, "property"))
-    for action in steps:
+        ledger = custodian_ledger(conn, Keyring(), FLIGHTS, steps(conn, START))
+        service.add_flights(conn, FLIGHTS, steps(conn, START))
+    for action in actions:
         try:
             with engine.begin() as conn:
-                _step(conn, ledger, action)
-        except MovementError:
+                _step(conn, ledger, steps, action)
+        except AccordError:
             pass  # a refused step stores nothing: the sequence goes on
         with engine.connect() as conn:
             _capacity_respected(conn, _instant(action.slot))
     with engine.connect() as conn:
-        return _handovers_were_lawful(conn)
+        _recorded_at_never_decreases(conn, ledger)
+        return _handovers_were_lawful(conn, ledger)
 
 
 @contextmanager

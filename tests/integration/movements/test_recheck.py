@@ -17,7 +17,9 @@ from accord.store.migrate import upgrade
 from accord.store.tables_decisions import stored_decisions
 from accord.store.writer import import_document
 from accord.world.loader import load_world_file
+from tests.steps import Steps
 
+steps = Steps()
 EVENING = Path(__file__).resolve().parents[2] / "e2e" / "movements"
 
 
@@ -37,11 +39,9 @@ def test_plans_far_ahead_are_flagged_for_recheck(database_url: str, planned: str
                 conn, load_world_file(EVENING / "evening.yaml"), now=_t("2025-03-01T12:00:00-04:00"), source="test"
             )
             service.add_flights(
-                conn,
-                load_flight_file(EVENING / "flights.yaml").flights,
-                service.Step(_t("2025-03-01T12:00:00-04:00"), "test"),
+                conn, load_flight_file(EVENING / "flights.yaml").flights, steps(conn, _t("2025-03-01T12:00:00-04:00"))
             )
-            report = service.plan_flights(conn, ["GXA-1"], _t(planned))
+            report = service.plan_flights(conn, ["GXA-1"], steps(conn, _t(planned)))
             decisions = stored_decisions(conn)
             replays = replay_decisions(conn, decisions)
         assert report.recheck_before_boarding is warned

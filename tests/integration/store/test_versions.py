@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from accord.store import NothingStored, UnitOfWork, import_document, load_world, summary
-from accord.store.tables_world import WORLD_TABLES, persons
+from accord.store.tables_world import WORLD_TABLES, imports, persons
 from accord.world import WorldDocument, load_world_text
 
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -92,8 +92,18 @@ def test_a_record_is_unknown_before_its_recorded_at(engine: Engine) -> None:
         import_document(connection, world(P1, extra), now=FEB, source="w.yaml")
         assert load_world(connection, known_at=datetime(2026, 1, 20, 10, 59, tzinfo=UTC)).court_orders == ()
         assert load_world(connection, known_at=datetime(2026, 1, 20, 11, 0, tzinfo=UTC)).court_orders[0].id == "CO1"
-        # Records without their own recorded_at were learnt at the import.
-        assert load_world(connection, known_at=datetime(2026, 1, 31, tzinfo=UTC)).persons == ()
+        # Records without their own recorded_at keep their file's meaning: known for every known_at, as
+        # `accord decide FILE` reads them (docs/integrity.md); the import's own instant is kept apart.
+        assert [p.id for p in load_world(connection, known_at=datetime(1999, 1, 1, tzinfo=UTC)).persons] == ["P1"]
+        assert connection.execute(select(imports.c.imported_at)).scalar_one() == FEB
+
+
+def test_a_replaced_record_is_known_from_the_import_that_replaced_it(engine: Engine) -> None:
+    with engine.begin() as connection:
+        import_document(connection, world(P1), now=JAN, source="v1.yaml")
+        import_document(connection, world(P1_CORRECTED), now=FEB, source="v2.yaml")
+        before, after = (load_world(connection, known_at=t).persons[0] for t in (JAN, FEB))
+    assert (before.status, after.status) == ("undocumented", "lpr")  # first version: known from the start
 
 
 def test_importing_another_file_keeps_records_it_does_not_mention(engine: Engine) -> None:
