@@ -94,7 +94,7 @@ def sensitivity_chart(model: CostModel, title: str, path: Path) -> None:
     x = [float(o) * 100 for o in occupancies]
     y = [float(f) for f in fees]
     mesh = axes.pcolormesh(x, y, values, cmap="cividis", shading="nearest", vmin=0, vmax=3)
-    figure.colorbar(mesh, ax=axes, label=f"cost per occupied bed-day / {model.rate.title.lower()}")
+    figure.colorbar(mesh, ax=axes, label="cost per occupied bed-day / domestic rate")
     if all(all(v == v for v in row) for row in values):
         axes.contour(x, y, values, levels=[1.0], colors="#D55E00", linewidths=2)
     if model.occupancy is not None and model.inputs.annual_fee is not None:

@@ -102,7 +102,7 @@ def cost_of(
         world, agreement_id, periods, str(first), str(last), billing_flights(conn, world, agreement_id)
     )
     schedule = schedule_for(world, agreement_id)
-    rating = schedule.rating(first.first_day)
+    rating = schedule.rating(max(first.first_day, schedule.first_day))  # the fee once the agreement starts
     annual = (
         None
         if rating is None or rating.annual is None
