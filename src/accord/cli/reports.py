@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,17 @@ def _print_cost(model: CostModel, first: Month, last: Month) -> None:
     ]
     for line in lines:
         console.print(line, markup=False, highlight=False)
+
+
+def print_shipped_reports(url: str, as_of: datetime, first: Month, last: Month, charts: Path) -> None:
+    """Every shipped report as a table, and its chart as PNG and SVG in `charts` (what `accord demo` shows)."""
+    with UnitOfWork(url) as uow:
+        results = [run_report(uow.connection, load_spec(name), as_of, None, first, last) for name in sorted(shipped())]
+    for result in results:
+        console.print(report_table(result))
+        for suffix in ("png", "svg"):
+            write_chart(result, charts / f"{result.spec.id}.{suffix}")
+    console.print(f"charts written to {charts}/ (PNG and SVG)", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
