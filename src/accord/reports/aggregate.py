@@ -19,7 +19,6 @@ import duckdb
 from accord.reports.facts import Facts, Source
 from accord.reports.spec import Dimension, ReportSpec
 
-MONTH = "strftime(day, '%Y-%m')"
 NONE = "none"  # the label of a missing value (no agreement, no reason, allowed pathways)
 
 
@@ -90,6 +89,18 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, source: Source) -> None
     relation.create_view("facts")
 
 
+def _label(dimension: Dimension, value: object) -> str:
+    if dimension == "month":
+        number = int(value)  # type: ignore[call-overload]
+        return f"{number // 100:04d}-{number % 100:02d}"
+    return str(value)
+
+
+def _value(dimension: Dimension, value: str) -> str:
+    """A filter's or a key's value as SQL: months are compared as their YYYYMM integers."""
+    return str(int(value.replace("-", ""))) if dimension == "month" else _literal(value)
+
+
 def _quote(name: str) -> str:
     return f'"{name}"'
 
@@ -122,7 +133,7 @@ def _expressions(spec: ReportSpec, on: str) -> dict[Dimension, str]:
     )
     return {
         **plain,  # type: ignore[dict-item]
-        "month": f"strftime({on}, '%Y-%m')",
+        "month": f"(year({on}) * 100 + month({on}))",  # an integer YYYYMM (formatting strings is slow)
         "age_band": _age_band(spec, on),
         "reason": reason,
     }
@@ -137,10 +148,11 @@ def _base_query(spec: ReportSpec, window: Window) -> str:
     source = f"SELECT * FROM facts WHERE {known} AND {in_window}"
     if spec.measure == "decisions":
         # The latest decision of each person in each month (by as_of, then by when it was stored).
-        source = (
-            f"SELECT * FROM ({source}) QUALIFY decision = "
-            f"max({{'at': \"at\", 'decision': decision}}) OVER (PARTITION BY person, {MONTH}).decision"
+        latest = (
+            f"SELECT arg_max(decision, {{'at': \"at\", 'decision': decision}}) FROM ({source}) "
+            f"GROUP BY person, year(day), month(day)"
         )
+        source = f"SELECT * FROM ({source}) WHERE decision IN ({latest})"
     expressions = _expressions(spec, "day")
     columns = ", ".join(f"{expressions[d]} AS {_quote(d)}" for d in spec.dimensions)
     filters = _filters(spec, expressions)
@@ -156,7 +168,7 @@ def _filter_columns(spec: ReportSpec, expressions: Mapping[Dimension, str]) -> s
 def _filters(spec: ReportSpec, expressions: Mapping[Dimension, str]) -> str:
     if not spec.filters:
         return ""
-    tests = [f"{_quote(d)} IN ({', '.join(_literal(v) for v in values)})" for d, values in spec.filters.items()]
+    tests = [f"{_quote(d)} IN ({', '.join(_value(d, v) for v in values)})" for d, values in spec.filters.items()]
     return "WHERE " + " AND ".join(tests)
 
 
@@ -246,7 +258,7 @@ class _TotalPeople:
         value, largest = summed
         if value == 0 or largest >= self.k:
             return Cell(value, largest)
-        where = " AND ".join(f"{_quote(d)} = {_literal(v)}" for d, v in zip(dimensions, key, strict=True)) or "TRUE"
+        where = " AND ".join(f"{_quote(d)} = {_value(d, v)}" for d, v in zip(dimensions, key, strict=True)) or "TRUE"
         query = f"SELECT count(DISTINCT person) FROM ({self.base}) WHERE {where}"
         row = self.con.execute(query).fetchone()
         return Cell(value, int(row[0]) if row else 0)
