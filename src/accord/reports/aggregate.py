@@ -79,7 +79,8 @@ def aggregate(spec: ReportSpec, facts: Facts, window: Window) -> CountTable:
             f"FROM ({base}) GROUP BY ALL"
         )
         grouped = {
-            tuple(str(v) for v in row[:-2]): Cell(int(row[-2]), int(row[-1])) for row in con.execute(query).fetchall()
+            tuple(_label(d, v) for d, v in zip(spec.dimensions, row, strict=False)): Cell(int(row[-2]), int(row[-1]))
+            for row in con.execute(query).fetchall()
         }
         return _table(con, spec, window, base, grouped)
 
