@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 # The demo starts from an empty database and keyring each time (the evening is replayed from scratch).
 demo: $(STAMP)
-	rm -rf accord-demo.db accord-demo.db-wal accord-demo.db-shm accord-demo-keyring.json accord-demo-ledger
+	rm -rf accord-demo.db accord-demo.db-wal accord-demo.db-shm accord-demo-keyring.json accord-demo-ledger accord-demo-reports
 	ACCORD_DATABASE_URL=sqlite:///./accord-demo.db ACCORD_LEDGER_KEYRING=accord-demo-keyring.json \
 		$(BIN)/accord demo examples/us-slv-2025.yaml
 
@@ -30,4 +30,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache accord-demo.db accord-demo-keyring.json accord-demo-ledger
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache accord-demo.db accord-demo-keyring.json accord-demo-ledger accord-demo-reports

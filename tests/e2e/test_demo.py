@@ -30,6 +30,8 @@ def test_the_demo_tells_the_evening_from_decision_to_invoice(
             str(EXAMPLES / "court-orders" / "jgg-tro-class.yaml"),
             "--ledger-export",
             str(tmp_path / "ledger"),
+            "--report-charts",
+            str(tmp_path / "charts"),
         ],
     )
     assert result.exit_code == 0, result.output
@@ -42,3 +44,8 @@ def test_the_demo_tells_the_evening_from_decision_to_invoice(
     assert "1063 replayed, 1063 the same, 0 different" in out
     assert "│ 2025-03 │ 70 │ 2 │ 209031.70 │" in out and "│ all │ │ │ 324100.50 │" in out
     assert (tmp_path / "ledger").is_dir()
+    # The reports: the 70 handed over (the invoice's 70 custody lines), by pathway; their charts.
+    assert "│ 2025-03 │ SLV │ 22 │ 48 │ 70 │" in out
+    assert "Custody population per facility against capacity — sent by USA — 2025-03 to 2025-07" in out
+    charts = sorted(p.name for p in (tmp_path / "charts").iterdir())
+    assert len(charts) == 8 and "custody-population.png" in charts and "monthly-removals.svg" in charts

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from accord.cli.common import console, database_url, fail, parse_instant, user_errors
+from accord.cli.common import console, database_url, fail, parse_instant, system_clock, user_errors
 from accord.domain import World
 from accord.rules.decision import DecisionSet
 from accord.rules.inputs import inputs_hash
@@ -298,6 +298,7 @@ def decide_and_store(
 ) -> DecisionSet:
     """Decide from the world stored as known at `known_at`, and append the decisions with the pack, the
     era and the hash of the inputs, so that they can be replayed."""
+    from accord.store.clock import stamp
     from accord.store.tables_decisions import record_decisions
 
     known = known_at or as_of
@@ -305,7 +306,8 @@ def decide_and_store(
         world = as_known_at(_stored_world(uow, known), known)  # what the decision reads, and what replay hashes
         pack = _pack(pack_name, world)
         decided = decide(world, as_of, known, persons, pack)
-        record_decisions(uow.connection, decided, inputs_hash(world, pack, as_of, known), now_utc())
+        recorded = stamp(uow.connection, system_clock().now())
+        record_decisions(uow.connection, decided, inputs_hash(world, pack, as_of, known), recorded, recorded)
         uow.commit()
     return decided
 

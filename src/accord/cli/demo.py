@@ -13,9 +13,11 @@ from rich.panel import Panel
 from rich.table import Table
 
 from accord.billing.invoice import InvoiceSet, format_minor
+from accord.billing.months import Month
 from accord.billing.preview import bill_periods
 from accord.cli.common import console, database_url, fail, system_clock, user_errors
 from accord.cli.outcomes import outcome_tables
+from accord.cli.reports import print_shipped_reports
 from accord.domain.time import zone
 from accord.ledger.export import export_ledger, trusted_keys
 from accord.ledger.rules import Refusal
@@ -42,6 +44,8 @@ LEDGER_EXPORT = Path("accord-demo-ledger")
 EVENING = datetime.fromisoformat("2025-03-15T19:30:00-04:00")
 AGREEMENT = "US-SLV-2025"
 BILLED_MONTHS = ("2025-03", "2025-04")
+REPORTS_AS_OF = datetime.fromisoformat("2025-07-31T23:59:00-04:00")  # the evening and the months after
+REPORT_CHARTS = Path("accord-demo-reports")
 DISPLAY_ZONE = "America/New_York"
 
 
@@ -50,6 +54,7 @@ def demo(
     flights_file: Path = typer.Option(FLIGHTS, "--flights", help="The evening's flights (accord.flight/1)."),
     order_file: Path = typer.Option(COURT_ORDER, "--court-order", help="The court order recorded that evening."),
     export_dir: Path = typer.Option(LEDGER_EXPORT, "--ledger-export", help="Where the ledger export is written."),
+    charts_dir: Path = typer.Option(REPORT_CHARTS, "--report-charts", help="Where the reports' charts are written."),
 ) -> None:
     """The main job on the configured database (ACCORD_DATABASE_URL), from an empty one: import the
     reference world, decide who could lawfully be moved on the evening of 2025-03-15 and why the others
@@ -89,6 +94,8 @@ def demo(
     console.rule(f"Fees under {AGREEMENT}, from the custody ledger and the flights flown")
     invoices = bill_periods(world, AGREEMENT, periods or (), BILLED_MONTHS[0], BILLED_MONTHS[-1], flights)
     _print_invoices(invoices)
+    console.rule("Reports (cells of fewer than 5 people suppressed), 2025-03 to 2025-07")
+    print_shipped_reports(url, REPORTS_AS_OF, Month.parse(BILLED_MONTHS[0]), Month.parse("2025-07"), charts_dir)
 
 
 def _print_invoices(invoices: InvoiceSet) -> None:

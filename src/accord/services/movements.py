@@ -105,7 +105,7 @@ class Context:
         ids: dict[str, str] = {}
         if record:
             digest = inputs_hash(self.world, self.pack, as_of, self.known_at)
-            ids = record_decisions(self.conn, result, digest, decided_at)
+            ids = record_decisions(self.conn, result, digest, decided_at, self.known_at)
         return {
             d.person: Decided(d, as_of, self.known_at, result.rule_pack, result.era, ids.get(d.person))
             for d in result.decisions

@@ -30,6 +30,18 @@ def visible(table: Table, known_at: datetime | None) -> ColumnElement[bool]:
     )
 
 
+def known_by(table: Table, known_at: datetime | None) -> ColumnElement[bool]:
+    """The rows of a fact table that existed as known at `known_at` (current ones when None), by their
+    `recorded_at` alone: for a query over rows that does not read records (a count, a report). A row
+    without `recorded_at` is known from the start, as its file says."""
+    if known_at is None:
+        return table.c.superseded_at.is_(None)
+    return and_(
+        or_(table.c.recorded_at.is_(None), table.c.recorded_at <= known_at),
+        or_(table.c.superseded_at.is_(None), table.c.superseded_at > known_at),
+    )
+
+
 def load_document(connection: Connection, known_at: datetime | None = None) -> WorldDocument:
     """The stored world with the title and source of the file it came from (no checks)."""
     rows: dict[Table, list[StoredRow]] = {}

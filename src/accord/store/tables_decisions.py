@@ -20,7 +20,10 @@ decisions = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("decision_id", String(64), nullable=False),  # rules.decision.decision_id: the content address
-    Column("decided_at", UtcDateTime(), nullable=False),  # when the system made it (the caller's clock)
+    # When the step it was made for happened (a movement's --at; `decide db`: the recording instant): a
+    # movement's decision made more than 24 h before the departure carries `recheck_before_boarding`.
+    Column("decided_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),  # when Accord stored it (its own clock)
     Column("as_of", UtcDateTime(), nullable=False),
     Column("known_at", UtcDateTime(), nullable=False),
     Column("person", String(200), nullable=False),
@@ -49,7 +52,7 @@ class StoredDecision:
 
 
 def record_decisions(
-    connection: Connection, decided: DecisionSet, inputs_hash: str, decided_at: datetime
+    connection: Connection, decided: DecisionSet, inputs_hash: str, decided_at: datetime, recorded_at: datetime
 ) -> dict[str, str]:
     """Append one row per person decided; returns each person's decision id."""
     ids = {d.person: decision_id(decided, d, inputs_hash) for d in decided.decisions}
@@ -57,6 +60,7 @@ def record_decisions(
         {
             "decision_id": ids[d.person],
             "decided_at": decided_at,
+            "recorded_at": recorded_at,
             "as_of": decided.as_of,
             "known_at": decided.known_at,
             "person": d.person,

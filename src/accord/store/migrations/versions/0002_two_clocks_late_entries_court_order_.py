@@ -96,6 +96,15 @@ def upgrade() -> None:
     with op.batch_alter_table("movement_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("late_entry", sa.Text(), nullable=True))
 
+    # Decisions stored before the two clocks were recorded when they were decided.
+    with op.batch_alter_table("decisions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("recorded_at", accord.store.types.UtcDateTime(timezone=True), nullable=True))
+    op.execute("UPDATE decisions SET recorded_at = decided_at")
+    with op.batch_alter_table("decisions", schema=None) as batch_op:
+        batch_op.alter_column(
+            "recorded_at", existing_type=accord.store.types.UtcDateTime(timezone=True), nullable=False
+        )
+
     # ### end Alembic commands ###
 
 
@@ -155,6 +164,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("movement_events", schema=None) as batch_op:
         batch_op.drop_column("late_entry")
+
+    with op.batch_alter_table("decisions", schema=None) as batch_op:
+        batch_op.drop_column("recorded_at")
 
     with op.batch_alter_table("ledger_org", schema=None) as batch_op:
         batch_op.drop_column("country")
