@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from accord.cli.common import console, database_url, fail, parse_instant, user_errors
+from accord.domain.limits import MAX_LEGS
 from accord.domain.time import rfc3339
 from accord.ledger.repository import LedgerMissing
 from accord.ledger.rules import Refusal
@@ -92,7 +93,7 @@ def manifest_plan(
     flights: list[str] = typer.Argument(..., help="One or more flight ids, planned together."),
     at: str = typer.Option(..., "--at", help="Plan with the world as known at this instant."),
     apply: bool = typer.Option(False, "--apply", help="Create draft manifests from the plan."),
-    time_limit: float = typer.Option(8.0, "--time-limit", help="Seconds the solver may use."),
+    time_limit: float = typer.Option(8.0, "--time-limit", min=0.1, max=3600, help="Seconds the solver may use."),
     actor: str | None = ACTOR,
 ) -> None:
     """Choose people allowed at each flight's scheduled departure, within seats and agreement places."""
@@ -191,7 +192,7 @@ def depart(flight: str = typer.Argument(...), at: str = AT, actor: str | None = 
 
 def arrive(
     flight: str = typer.Argument(...),
-    leg: int = typer.Option(..., "--leg", min=1),
+    leg: int = typer.Option(..., "--leg", min=1, max=MAX_LEGS),
     at: str = AT,
     actor: str | None = ACTOR,
 ) -> None:

@@ -13,7 +13,18 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from accord.cli.common import console, database_url, err_console, fail, fail_located, parse_instant, user_errors
+from accord.cli.common import (
+    FORCE,
+    check_outputs,
+    console,
+    database_url,
+    err_console,
+    fail,
+    fail_located,
+    parse_instant,
+    user_errors,
+)
+from accord.files import write_file
 from accord.store import (
     CsvInvalid,
     ImportReport,
@@ -24,6 +35,7 @@ from accord.store import (
     upgrade,
 )
 from accord.store.engine import make_engine
+from accord.store.persons_csv import default_quarantine
 from accord.world import dump_document, load_world_file
 
 EXIT_QUARANTINED = 1  # some rows stored, some quarantined: a script must notice
@@ -68,9 +80,12 @@ def import_world(
 def export_world(
     file: Path = typer.Argument(..., help="Where to write the accord.world/1 file; '-' for stdout."),
     known_at: str | None = typer.Option(None, "--known-at", help="Export the world as known at this instant."),
+    force: bool = FORCE,
 ) -> None:
     """Write the stored world (its current versions, or as known at --known-at) as an accord.world/1 file."""
     instant = parse_instant(known_at, "--known-at") if known_at else None
+    if str(file) != "-":
+        check_outputs(file, force=force)
     with _store() as engine, engine.connect() as connection:
         try:
             document = load_document(connection, instant)
@@ -80,7 +95,8 @@ def export_world(
     if str(file) == "-":
         typer.echo(text, nl=False)
         return
-    file.write_text(text, encoding="utf-8")
+    with user_errors():
+        write_file(file, text, overwrite=force)
     world = document.world
     console.print(
         f"[green]exported[/green] {file}: {len(world.persons)} persons, "
@@ -96,17 +112,25 @@ def import_persons(
     all_or_nothing: bool = typer.Option(
         False, "--all-or-nothing", help="Store nothing if any row is invalid; list every invalid row (exit 2)."
     ),
+    force: bool = typer.Option(False, "--force", help="Replace the quarantine file if it exists."),
 ) -> None:
     """Store every valid row of FILE in one transaction; write each invalid row, with its line and reason,
     to the quarantine file.
 
     Exit status: 0 when every row was stored; 1 when some rows were quarantined (the valid ones are
     stored; the first invalid rows are listed on stderr as FILE:LINE: field: message); 2 when nothing was
-    stored (an unusable header, or any invalid row with --all-or-nothing)."""
-    with _store() as engine, engine.begin() as connection:
+    stored (an unusable header, any invalid row with --all-or-nothing, or a quarantine file that exists
+    without --force: the rows are then not stored either)."""
+    check_outputs(quarantine or default_quarantine(file), force=True)  # never the database or the keyring
+    with _store() as engine, user_errors(), engine.begin() as connection:
         try:
             result = import_persons_csv(
-                connection, file, now=datetime.now(UTC), quarantine=quarantine, all_or_nothing=all_or_nothing
+                connection,
+                file,
+                now=datetime.now(UTC),
+                quarantine=quarantine,
+                all_or_nothing=all_or_nothing,
+                overwrite_quarantine=force,
             )
         except CsvInvalid as exc:
             fail_located(exc.errors)

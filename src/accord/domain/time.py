@@ -7,7 +7,9 @@ from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+
+from accord.domain.limits import check_instant, check_moment
 
 
 def _reject_naive(value: Any) -> Any:
@@ -21,10 +23,10 @@ def _reject_naive(value: Any) -> Any:
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_reject_naive)]
-"""An aware datetime: a point on the time line."""
+Instant = Annotated[AwareDatetime, BeforeValidator(_reject_naive), AfterValidator(check_instant)]
+"""An aware datetime: a point on the time line, from 1900 to the end of 2100 (domain/limits.py)."""
 
-Moment = Annotated[AwareDatetime | date, BeforeValidator(_reject_naive)]
+Moment = Annotated[AwareDatetime | date, BeforeValidator(_reject_naive), AfterValidator(check_moment)]
 """An instant, or a date-only value meaning the start of that day in the zone of the record holding it."""
 
 

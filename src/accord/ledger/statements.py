@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from accord.domain.limits import check_instant
 from accord.ledger.canonical import FormatError, canonical_known_shape, parse_strict
 from accord.ledger.keys import SIGNATURE_SIZE, WeakKeyError, b64, check_public_key, key_id, unb64
 
@@ -73,7 +74,10 @@ def _instant(obj: dict[str, Any], name: str, where: str) -> datetime:
         parsed = None
     if parsed is None or parsed.tzinfo is None or format_instant(parsed) != value:
         raise FormatError(f"{where}.{name}: must be a UTC instant such as 2025-03-15T23:30:00Z")
-    return parsed
+    try:
+        return check_instant(parsed)
+    except ValueError as exc:
+        raise FormatError(f"{where}.{name}: {exc}") from None
 
 
 def _hex(obj: dict[str, Any], name: str, where: str, size: int) -> str:

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import Discriminator, Field, model_validator
 
 from accord.domain.base import Record
+from accord.domain.limits import Name
 from accord.domain.time import Instant
 
 
@@ -77,7 +78,7 @@ PassengerKind = Literal[
 class _Event(Record):
     occurred_at: Instant
     recorded_at: Instant
-    actor: str = Field(min_length=1)
+    actor: Name = Field(min_length=1)
     reason: str = ""  # why, in words; for a strike the enumerated `strike_reason` says it in a code
 
 
