@@ -99,7 +99,7 @@ def manifest_plan(
     """Choose people allowed at each flight's scheduled departure, within seats and agreement places."""
     step = _step(at, actor)
     with _transaction() as conn:
-        report = service.plan_flights(conn, flights, step.at, time_limit)
+        report = service.plan_flights(conn, flights, step.at, time_limit, reserve=apply)
         if apply:
             service.apply_plan(conn, report, step)
     result = report.plan

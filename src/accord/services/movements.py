@@ -193,11 +193,17 @@ class PlanReport:
 
 
 def plan_flights(
-    conn: Connection, flight_ids: Sequence[str], known_at: datetime, time_limit: float = 8.0
+    conn: Connection, flight_ids: Sequence[str], known_at: datetime, time_limit: float = 8.0, *, reserve: bool = True
 ) -> PlanReport:
     """Choose people for the flights: those allowed on a leg's pathway at each flight's scheduled
-    departure (as known at `known_at`), within free seats and each agreement's places left."""
-    flights = repo.load_flights(conn, flight_ids)
+    departure (as known at `known_at`), within free seats and each agreement's places left.
+
+    With `reserve` (a plan to apply), the planning lock and the flights' locks are taken first, so that the
+    plan sees every plan committed before it: two plans never seat one person twice, nor count the same
+    places twice. A dry run passes `reserve=False` and locks nothing."""
+    if reserve:
+        repo.lock_planning(conn)
+    flights = repo.load_flights(conn, flight_ids, lock=reserve)
     for flight in flights.values():
         manifest = repo.load_manifest(conn, flight)
         if manifest.state is not None:

@@ -74,7 +74,7 @@ def person_status(conn: Connection, ledger: Ledger | None, person_id: str, at: d
     if not history:
         return PersonStatus(person_id, at, custody, None, None, None, None, decision)
     flight_id, last = history[-1]
-    flight = repo.load_flight(conn, flight_id)
+    flight = repo.load_flight(conn, flight_id, lock=False)
     until_then = [e for e in repo.flight_events(conn, flight_id) if e.occurred_at <= at]
     manifest = replay(flight.id, len(flight.legs), until_then)
     state = manifest.state.value if manifest.state is not None else None
