@@ -31,7 +31,7 @@ def read_roster(path: str | Path, agreement_id: str) -> list[CustodyPeriod]:
 
     def row(cells: dict[str, str]) -> CustodyPeriod:
         intake = _date(cells, "intake")
-        release = _date(cells, "release") if cells.get("release", "").strip() else None
+        release = _date(cells, "release") if (cells.get("release") or "").strip() else None
         return CustodyPeriod(_identifier(cells, "person"), agreement_id, intake, release)
 
     return _read(path, ("person", "intake", "release"), row)

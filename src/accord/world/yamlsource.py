@@ -91,6 +91,13 @@ def load_yaml(text: str, file: str, *, locate: bool = True) -> tuple[Any, Source
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise YamlSyntaxError(LocatedError(file, line, "(document)", f"YAML syntax: {exc.problem}")) from exc
+    except yaml.YAMLError as exc:  # the reader's: a character YAML never allows (NUL, most controls)
+        position = getattr(exc, "position", 0)
+        line = text.count("\n", 0, position) + 1
+        code = getattr(exc, "character", None)
+        what = f"U+{code:04X}" if isinstance(code, int) else "a byte that is not UTF-8"
+        message = f"YAML syntax: {what} is not allowed in YAML"
+        raise YamlSyntaxError(LocatedError(file, line, "(document)", message)) from exc
     finally:
         loader.dispose()
     return value, builder.source, builder.errors

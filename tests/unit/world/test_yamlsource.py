@@ -63,6 +63,10 @@ def test_tags_other_than_yaml_s_own_scalars_are_refused(tagged: str) -> None:
     assert "is not accepted here" in refusal(f"world: {tagged}\n") or "YAML syntax" in refusal(f"world: {tagged}\n")
 
 
+def test_a_character_yaml_never_allows_is_a_located_error() -> None:
+    assert refusal("a: 1\nb: \x00\n") == "in.yaml:2: (document): YAML syntax: U+0000 is not allowed in YAML"
+
+
 def test_a_second_document_is_refused() -> None:
     assert (
         refusal("a: 1\n---\nb: 2\n")
