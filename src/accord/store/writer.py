@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
-from accord.store.records import Key, NewRow, Part, flatten_document
+from accord.collector import collector_paused
+from accord.store.records import PERSONS, Key, NewRow, Part, flatten, flatten_document
 from accord.store.tables_world import imports
 from accord.world.document import WorldDocument
 
@@ -157,9 +158,17 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-def import_document(connection: Connection, document: WorldDocument, *, now: datetime, source: str) -> ImportReport:
+def import_document(
+    connection: Connection, document: WorldDocument, *, now: datetime, source: str, chunk: int = 5000
+) -> ImportReport:
     """Store a validated world document in the caller's transaction. `now` is the import instant: the
-    `recorded_at` of every record that does not give its own."""
+    `recorded_at` of every record that does not give its own. Persons are flattened and written `chunk`
+    at a time, as `import-persons` writes them, so that their rows never all sit in memory at once."""
     writer = Writer(connection, now=now, kind="world", source=source)
-    writer.write(flatten_document(document))
+    persons = document.world.persons
+    without_persons = document.world.model_copy(update={"persons": ()})
+    with collector_paused():
+        writer.write(flatten_document(document.model_copy(update={"world": without_persons})))
+        for start in range(0, len(persons), chunk):
+            writer.write(flatten(PERSONS, persons[start : start + chunk]))
     return writer.report

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from accord.collector import collector_paused
 from accord.domain import Agreement, Facility, Person, World, problems
 from accord.domain.agreements import Country
 from accord.domain.custody import CustodyRecord
@@ -58,21 +57,6 @@ def load_located(
     if errors or value is None:
         raise invalid(errors)
     return value
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a large document is built and validated: what is
-    made is acyclic and kept, and every collection would scan all of it again (a world of 20,000 people
-    took four times as long to load with it running)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def read_text(path: str | FsPath) -> str:
