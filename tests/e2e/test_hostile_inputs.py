@@ -111,6 +111,13 @@ CASES = [
         "--at: 0001-01-01T00:00:00+01:00 is outside",
     ),
     Case(
+        "--actor beyond a name's length",
+        "",
+        "",
+        ("depart", "GXA-1", "--at", "2025-03-15T17:25:00-04:00", "--actor", "x" * 300),
+        "--actor: a name is 300 characters long; at most 200",
+    ),
+    Case(
         "10^20 seats",
         "f.yaml",
         FLIGHT.format(seats=10**20, at="2025-03-15T17:25:00-04:00"),

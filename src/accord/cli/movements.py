@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from accord.cli.common import console, database_url, fail, parse_instant, user_errors
-from accord.domain.limits import MAX_LEGS
+from accord.domain.limits import MAX_LEGS, check_name
 from accord.domain.time import rfc3339
 from accord.ledger.repository import LedgerMissing
 from accord.ledger.rules import Refusal
@@ -60,6 +60,10 @@ def _transaction() -> Iterator[Connection]:
 
 def _step(at: str, actor: str | None) -> service.Step:
     who = actor or os.environ.get("ACCORD_ACTOR") or os.environ.get("USER") or "cli"
+    try:
+        check_name(who)
+    except ValueError as exc:
+        fail(f"--actor: {exc}")
     return service.Step(parse_instant(at, "--at"), who)
 
 

@@ -27,6 +27,7 @@ from accord.ledger.statements import (
     Statement,
     decode_entry,
     encode_entry,
+    is_identifier,
     kind_of,
     signing_message,
     statement_bytes,
@@ -400,6 +401,8 @@ def consistency_proof(conn: Connection, ledger: str, size1: int, size2: int) -> 
 
 def add_witness(conn: Connection, ledger: Ledger, name: str) -> VerifierKey:
     """A witness key in the keyring (on its own node in production); return its cosignature/v1 key."""
+    if not is_identifier(name):
+        raise Refusal(f"witness {name!r}: must be an identifier (letters, digits, . _ : / -; at most 128)")
     key_name = witness_key_name(name)
     public = ledger.keyring.public(key_name) if ledger.keyring.has(key_name) else ledger.keyring.generate(key_name)
     conn.execute(insert(ledger_witness).values(ledger=ledger.origin, name=name, public_key=public))

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from accord.ledger import VerificationFailed, make_receipt, revoke_custodian_key, verify_export, verify_receipt
+from accord.ledger import (
+    Refusal,
+    VerificationFailed,
+    add_witness,
+    make_receipt,
+    revoke_custodian_key,
+    verify_export,
+    verify_receipt,
+)
 from accord.ledger import repository as repo
 from accord.ledger.service import discredited_by_revocation
 from accord.ledger.verify import TrustedKeys
@@ -116,3 +124,9 @@ def test_deep_json_in_keys_json_is_refused(tmp_path: Path) -> None:
     path.write_text('{"ledger":' + nested(10_000) + "}")
     with pytest.raises(VerificationFailed, match=r"keys\.json: nested more than 32 levels deep"):
         TrustedKeys.load(path)
+
+
+@pytest.mark.parametrize("name", ["w" * 129, "bad name", "-w", "w\x00"])
+def test_a_witness_name_is_an_identifier_on_both_databases(world: World, name: str) -> None:
+    with pytest.raises(Refusal, match="must be an identifier"), world.engine.begin() as conn:
+        add_witness(conn, world.ledger, name)
