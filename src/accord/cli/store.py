@@ -29,14 +29,14 @@ from accord.store import (
     CsvInvalid,
     ImportReport,
     NothingStored,
-    import_document,
     import_persons_csv,
     load_document,
     upgrade,
 )
 from accord.store.engine import make_engine
 from accord.store.persons_csv import default_quarantine
-from accord.world import dump_document, load_world_file
+from accord.store.writer import import_world_file
+from accord.world import dump_document
 
 EXIT_QUARANTINED = 1  # some rows stored, some quarantined: a script must notice
 SHOWN_REJECTIONS = 20  # invalid rows listed on stderr; all of them are in the quarantine file
@@ -70,10 +70,10 @@ def import_world(
     """Validate FILE and store it in one transaction. Re-importing an unchanged record stores nothing;
     a changed one is stored as a new version that supersedes the old."""
     learnt = parse_instant(recorded_at, "--recorded-at") if recorded_at else datetime.now(UTC)
-    with user_errors():
-        document = load_world_file(file)  # every error as FILE:LINE, before the database is touched
-    with _store() as engine, engine.begin() as connection:
-        report = import_document(connection, document, now=learnt, source=str(file))
+    # Persons are written as they are read (a world of any size in little memory); any error, located as
+    # FILE:LINE, rolls the whole import back.
+    with _store() as engine, user_errors(), engine.begin() as connection:
+        report = import_world_file(connection, file, now=learnt, source=str(file))
     _print_report(f"imported {file}", report)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
@@ -17,6 +18,7 @@ from accord.collector import collector_paused
 from accord.store.records import PERSONS, Key, NewRow, Part, flatten, flatten_document
 from accord.store.tables_world import imports
 from accord.world.document import WorldDocument
+from accord.world.stream import CHUNK, stream_world_file
 
 # Keys are looked up in chunks so that one statement stays within every backend's parameter limit.
 _LOOKUP_CHUNK = 1000
@@ -156,6 +158,20 @@ class Writer:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def import_world_file(
+    connection: Connection, path: Path, *, now: datetime, source: str, chunk: int = CHUNK
+) -> ImportReport:
+    """Validate the world file at `path` and store it in the caller's transaction, its persons `chunk` at
+    a time as they are read (`world.stream`): a world of any size in the memory of a few thousand people.
+    Raises WorldInvalid when the file does not validate; the caller must then roll back, as a
+    `with engine.begin()` block does, since some persons may already be written."""
+    writer = Writer(connection, now=now, kind="world", source=source)
+    with collector_paused():
+        streamed = stream_world_file(path, lambda people: writer.write(flatten(PERSONS, people)), chunk)
+        writer.write(flatten_document(streamed.document))
+    return writer.report
 
 
 def import_document(

@@ -9,6 +9,7 @@ than YAML's own, and nesting deeper than MAX_DEPTH."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any, NoReturn
@@ -75,14 +76,23 @@ class _Relocate(Exception):
     """A mistake found while building without line numbers: build again, locating every path."""
 
 
-def load_yaml(text: str, file: str, *, locate: bool = True) -> tuple[Any, SourceMap, list[LocatedError]]:
+Streamed = Callable[[Any], None]
+
+
+def load_yaml(
+    text: str, file: str, *, locate: bool = True, persons: Streamed | None = None
+) -> tuple[Any, SourceMap, list[LocatedError]]:
     """Parse one YAML document; return its value, the line of every path, and duplicate-key errors.
 
     With `locate=False` no path is recorded (the source map is empty), which is several times cheaper
     for a large file; a duplicate key then makes it build again with `locate=True`, so the errors
-    returned are always located. Callers validate the fast result and parse again only on a mistake."""
+    returned are always located. Callers validate the fast result and parse again only on a mistake.
+
+    With `persons` (and `locate=False`), each item of `world.persons` is handed to it as soon as it is
+    built, and not kept: the list stays empty, and a world of any size is read in the memory of one
+    person (`loader.stream_world`)."""
     loader = _Loader(text)
-    builder = _Builder(loader, SourceMap(file), locate)
+    builder = _Builder(loader, SourceMap(file), locate and persons is None, persons)
     try:
         value = builder.document()
     except _Relocate:
@@ -120,12 +130,13 @@ def load_yaml_file(path: FsPath, *, locate: bool = True) -> tuple[Any, SourceMap
 class _Frame:
     """An open mapping or sequence: its value, its path, and (in a mapping) the key awaiting a value."""
 
-    __slots__ = ("is_map", "key", "key_line", "path", "value")
+    __slots__ = ("is_map", "key", "key_line", "path", "streamed", "value")
 
-    def __init__(self, value: dict[Any, Any] | list[Any], path: Path) -> None:
+    def __init__(self, value: dict[Any, Any] | list[Any], path: Path, streamed: bool = False) -> None:
         self.value = value
         self.is_map = isinstance(value, dict)
         self.path = path
+        self.streamed = streamed  # the `world.persons` list, whose items go to the builder's `persons`
         self.key: Any = _NO_KEY
         self.key_line = 0
 
@@ -135,13 +146,19 @@ _ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 
 
+def _is_persons(stack: list[_Frame]) -> bool:
+    """True when the collection starting now is `world.persons` of the document."""
+    return len(stack) == 2 and stack[0].key == "world" and stack[1].key == "persons"
+
+
 class _Builder:
     """Builds one document from the loader's events (typed `Any`: PyYAML's event classes are untyped)."""
 
-    def __init__(self, loader: Any, source: SourceMap, locate: bool) -> None:
+    def __init__(self, loader: Any, source: SourceMap, locate: bool, persons: Streamed | None = None) -> None:
         self.loader = loader
         self.source = source
         self.locate = locate
+        self.persons = persons
         self.errors: list[LocatedError] = []
         self.scalars: dict[str, Any] = {}
 
@@ -187,7 +204,9 @@ class _Builder:
                 place(parent, done.value, event, closing=True)
             elif kind in _STARTS:
                 self._check_collection(event, parent, len(stack))
-                stack.append(_Frame({} if kind is yaml.MappingStartEvent else [], self._child_path(parent, event)))
+                streamed = self.persons is not None and kind is yaml.SequenceStartEvent and _is_persons(stack)
+                value = {} if kind is yaml.MappingStartEvent else []
+                stack.append(_Frame(value, self._child_path(parent, event), streamed))
                 parent = stack[-1]
             else:  # an alias
                 self._refuse(event, f"YAML aliases (*{event.anchor}) are not accepted in input files: write it out")
@@ -216,6 +235,10 @@ class _Builder:
         """Put a finished value into its parent: under the pending key of a mapping, or at the end of a
         sequence."""
         container = parent.value
+        if parent.streamed:
+            assert self.persons is not None
+            self.persons(value)
+            return
         if isinstance(container, list):
             if self.locate and not closing:
                 self.source.lines.setdefault((*parent.path, len(container)), event.start_mark.line + 1)
