@@ -12,7 +12,7 @@ import gc
 import random
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -22,7 +22,9 @@ from accord.movements.files import load_court_order_file, load_flight_file
 from accord.movements.flights import Flight
 from accord.movements.planner import MAX_PRIORITY, Candidate, Option, plan, plan_greedy
 from accord.services import movements as service
+from accord.services.clock import TickingClock
 from accord.services.court_orders import record_court_order
+from accord.services.steps import begin_step
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 from accord.store.writer import import_document
@@ -34,6 +36,7 @@ IMPORTED = datetime.fromisoformat("2025-03-15T12:00:00-04:00")
 PLANNED = datetime.fromisoformat("2025-03-15T13:00:00-04:00")
 ORDER_RECORDED = datetime.fromisoformat("2025-03-15T18:45:00-04:00")
 AGREEMENTS = ("A1", "A2", "A3")
+CLOCK = TickingClock(datetime(2026, 1, 1, tzinfo=UTC))  # Accord records the 2025 steps later, as in use
 
 
 def planning(people: int) -> None:
@@ -83,7 +86,8 @@ def propagation(people: int) -> None:
         gc.collect()
         with engine.begin() as conn:
             start = time.perf_counter()
-            affected = record_court_order(conn, None, order, service.Step(ORDER_RECORDED, "bench"), "bench")
+            step = begin_step(conn, CLOCK, ORDER_RECORDED, "bench")
+            affected = record_court_order(conn, None, order, step, "bench").affected
             elapsed = time.perf_counter() - start
         engine.dispose()
     print(f"court-order propagation over {people} people on {FLIGHTS} open manifests (SQLite)")
@@ -107,8 +111,8 @@ def _seed(engine: Engine, people: int) -> None:
     template_flight = load_flight_file(EVENING / "flights.yaml").flights[2]
     per_flight = people // FLIGHTS
     flights = [_flight(template_flight, i, per_flight) for i in range(FLIGHTS)]
-    step = service.Step(PLANNED, "bench")
     with engine.begin() as conn:
+        step = begin_step(conn, CLOCK, PLANNED, "bench")
         import_document(conn, document.model_copy(update={"world": world}), now=IMPORTED, source="bench")
         service.add_flights(conn, flights, step)
         for i, flight in enumerate(flights):

@@ -39,6 +39,7 @@ from accord.domain import (
     Stay,
     World,
 )
+from accord.domain.codes import minor_units
 
 SENDING = "USA"
 COUNTRIES = ("SLV", "VEN", "HND", "GTM", "MEX", "COL", "ECU", "CRI")
@@ -61,13 +62,19 @@ instants = st.datetimes(
 words = st.lists(
     st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-", min_size=1, max_size=6), min_size=1, max_size=3
 ).map(" ".join)
-identifiers = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", min_size=1, max_size=8)
+# Ids as domain/limits.py allows them: never starting with a formula character.
+identifiers = st.builds(
+    str.__add__,
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=1),
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", max_size=7),
+)
 recorded = st.none() | instants
 
 
-def amounts() -> st.SearchStrategy[Decimal]:
-    """Non-negative Decimals with 0 to 3 places, written as they are (e.g. 20000.00 keeps its zeros)."""
-    return st.builds(lambda n, places: Decimal(n).scaleb(-places), st.integers(0, 10**9), st.integers(0, 3))
+def amounts(places: int = 2) -> st.SearchStrategy[Decimal]:
+    """Non-negative Decimals with 0 to `places` places (the currency's), written as they are (e.g.
+    20000.00 keeps its zeros)."""
+    return st.builds(lambda n, p: Decimal(n).scaleb(-p), st.integers(0, 10**9), st.integers(0, places))
 
 
 @st.composite
@@ -237,8 +244,9 @@ def facilities(draw: st.DrawFn, ident: str) -> Facility:
 def agreement_versions(draw: st.DrawFn, start: date) -> AgreementVersion:
     currency = draw(st.sampled_from(["USD", "EUR", "JPY"]))
     per, proration = draw(st.sampled_from(FEES))
-    fee = draw(st.none() | st.just(Fee(amount=draw(amounts()), currency=currency, per=per, proration=proration)))
-    rate = draw(st.none() | st.just(Money(amount=draw(amounts()), currency=currency)))
+    places = minor_units(currency)
+    fee = draw(st.none() | st.just(Fee(amount=draw(amounts(places)), currency=currency, per=per, proration=proration)))
+    rate = draw(st.none() | st.just(Money(amount=draw(amounts(places)), currency=currency)))
     accepts = AcceptanceTerms(
         nationalities=draw(st.just("any") | st.lists(codes, min_size=1, max_size=3, unique=True).map(tuple)),
         exclude_nationalities=tuple(draw(st.lists(codes, max_size=2, unique=True))),

@@ -1,5 +1,6 @@
 """CSV inputs: the receiving party's roster and a flight log. Every bad cell is reported as
-`FILE:LINE: column: message` (the world loader's format), and nothing is read from a file with errors."""
+`FILE:LINE: column: message` (the world loader's format), and nothing is read from a file with errors.
+Ids, dates and hours are held to the limits of domain/limits.py, as in a world file."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import TypeVar
 
 from accord.billing.errors import BillingError
 from accord.billing.inputs import CustodyPeriod, FlightCost
+from accord.domain.limits import check_day, check_flight_hours, check_identifier
 from accord.world.yamlsource import LocatedError
 
 T = TypeVar("T")
@@ -29,8 +31,8 @@ def read_roster(path: str | Path, agreement_id: str) -> list[CustodyPeriod]:
 
     def row(cells: dict[str, str]) -> CustodyPeriod:
         intake = _date(cells, "intake")
-        release = _date(cells, "release") if cells.get("release", "").strip() else None
-        return CustodyPeriod(_text(cells, "person"), agreement_id, intake, release)
+        release = _date(cells, "release") if (cells.get("release") or "").strip() else None
+        return CustodyPeriod(_identifier(cells, "person"), agreement_id, intake, release)
 
     return _read(path, ("person", "intake", "release"), row)
 
@@ -39,7 +41,7 @@ def read_flights(path: str | Path) -> list[FlightCost]:
     """Columns `flight,date,hours`: one flight a row, its local date and its flight hours."""
 
     def row(cells: dict[str, str]) -> FlightCost:
-        return FlightCost(_text(cells, "flight"), _date(cells, "date"), _decimal(cells, "hours"))
+        return FlightCost(_identifier(cells, "flight"), _date(cells, "date"), _hours(cells, "hours"))
 
     return _read(path, ("flight", "date", "hours"), row)
 
@@ -62,7 +64,15 @@ def _read(path: str | Path, columns: tuple[str, ...], parse: Callable[[dict[str,
         raise CsvInvalid([LocatedError(name, 1, "(header)", f"missing column(s): {', '.join(missing)}")])
     rows: list[T] = []
     errors: list[LocatedError] = []
-    for cells in reader:
+    cells_of = iter(reader)
+    while True:
+        try:
+            cells = next(cells_of)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field beyond the csv module's limit: the rest is unreadable
+            errors.append(LocatedError(name, reader.line_num + 1, "(row)", f"unreadable: {exc}"))
+            break
         line = reader.line_num
         try:
             rows.append(parse(cells))
@@ -82,15 +92,26 @@ def _text(cells: dict[str, str], column: str) -> str:
     return value
 
 
+def _identifier(cells: dict[str, str], column: str) -> str:
+    try:
+        return check_identifier(_text(cells, column))
+    except ValueError as exc:
+        raise _CellError(column, str(exc)) from None
+
+
 def _date(cells: dict[str, str], column: str) -> date:
     value = _text(cells, column)
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise _CellError(column, f"{value!r} is not a date written YYYY-MM-DD") from None
+    try:
+        return check_day(day)
+    except ValueError as exc:
+        raise _CellError(column, str(exc)) from None
 
 
-def _decimal(cells: dict[str, str], column: str) -> Decimal:
+def _hours(cells: dict[str, str], column: str) -> Decimal:
     value = _text(cells, column)
     try:
         number = Decimal(value)
@@ -98,4 +119,7 @@ def _decimal(cells: dict[str, str], column: str) -> Decimal:
         number = Decimal("NaN")
     if not number.is_finite():
         raise _CellError(column, f"{value!r} is not a decimal number")
-    return number
+    try:
+        return check_flight_hours(number)
+    except ValueError as exc:
+        raise _CellError(column, f"{value!r}: {exc}") from None

@@ -11,6 +11,7 @@ from rich.table import Table
 from accord.billing.invoice import Invoice, InvoiceSet, Line, format_minor
 from accord.billing.issued import IssuedDocument
 from accord.billing.reconcile import Reconciliation
+from accord.files import safe_cell
 
 CSV_COLUMNS = (
     "number", "month", "kind", "person", "flight", "date", "hours", "days", "rate_version", "amount", "currency",
@@ -56,10 +57,11 @@ def _csv_rows(number: str, invoice: Invoice, currency: str) -> Iterator[list[str
 
 
 def _csv(rows: Iterable[list[str]], columns: tuple[str, ...] = CSV_COLUMNS) -> str:
+    """Every CSV billing writes: cells a spreadsheet would run as a formula are neutralised (`safe_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 

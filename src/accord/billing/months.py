@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from accord.billing.errors import BillingError
+from accord.domain.limits import FIRST_YEAR, LAST_YEAR
 
 _YEAR_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -23,7 +24,10 @@ class Month:
         match = _YEAR_MONTH.match(text)
         if match is None:
             raise BillingError(f"{text!r} is not a month written YYYY-MM")
-        return cls(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise BillingError(f"{text!r} is outside the months Accord accepts ({FIRST_YEAR}-01 to {LAST_YEAR}-12)")
+        return cls(year, int(match.group(2)))
 
     @classmethod
     def of(cls, day: date) -> Month:

@@ -32,8 +32,9 @@ from accord.billing.preview import bill as bill_world
 from accord.billing.preview import bill_periods, find_agreement
 from accord.billing.reconcile import reconcile
 from accord.billing.repository import find_document
-from accord.cli.common import UserError, console, database_url, fail, fail_located, user_errors
+from accord.cli.common import FORCE, UserError, check_outputs, console, database_url, fail, fail_located, user_errors
 from accord.domain.world import World
+from accord.files import write_file
 from accord.services.custody import billing_periods
 from accord.services.flight_costs import billing_flights
 from accord.store import NothingStored, UnitOfWork, load_world, upgrade
@@ -233,24 +234,32 @@ def show_command(
 def csv_command(
     number: str = typer.Argument(..., help="The document number."),
     out: Path | None = typer.Option(None, "--out", help="Write here instead of stdout."),
+    force: bool = FORCE,
 ) -> None:
-    """An issued invoice or note as CSV, one row per line."""
+    """An issued invoice or note as CSV, one row per line (cells a spreadsheet would run as formulas are
+    neutralised)."""
+    if out is not None:
+        check_outputs(out, force=force)
     text = document_csv(_stored(number))
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        with user_errors():
+            write_file(out, text, overwrite=force)
 
 
 @invoice_app.command("pdf")
 def pdf_command(
     number: str = typer.Argument(..., help="The document number."),
     out: Path = typer.Option(..., "--out", help="The PDF file to write."),
+    force: bool = FORCE,
 ) -> None:
     """An issued invoice or note as a PDF for the finance offices."""
     from accord.billing.pdf import document_pdf  # fpdf2 is slow to import: only this command pays for it
 
-    out.write_bytes(document_pdf(_stored(number)))
+    check_outputs(out, force=force)
+    with user_errors():
+        write_file(out, document_pdf(_stored(number)), overwrite=force)
     console.print(f"wrote {out}", markup=False)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from accord.cli.common import console, err_console, fail
+from accord.cli.common import FORCE, console, err_console, fail, user_errors
 
 
 @contextmanager
@@ -35,19 +35,20 @@ def _ignore(done: int, everyone: int) -> None:
 
 
 def synth(
-    people: int = typer.Option(..., "--people", help="How many people to generate."),
-    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same caseload."),
+    people: int = typer.Option(..., "--people", min=1, max=1_000_000_000, help="How many people to generate."),
+    seed: int = typer.Option(
+        0, "--seed", min=0, max=2**63 - 1, help="Random seed: the same seed gives the same caseload."
+    ),
     out: Path = typer.Option(..., "--out", help="The directory to write (world.yaml and Parquet files)."),
+    force: bool = FORCE,
 ) -> None:
     """Generate a synthetic caseload whose mix follows FY2024 removals and that exercises every gate."""
     from accord.rules.synth import synthesize
 
-    if people < 1:
-        fail("--people: must be at least 1")
     if out.exists() and not out.is_dir():
         fail(f"--out: {out} exists and is not a directory")
-    with caseload_progress("synth", people) as advance:
-        synthesize(out, people, seed, progress=lambda n: advance(n, people))
+    with user_errors(), caseload_progress("synth", people) as advance:
+        synthesize(out, people, seed, progress=lambda n: advance(n, people), overwrite=force)
     console.print(f"[green]wrote[/green] {people} people to {out}")
 
 

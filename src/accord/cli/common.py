@@ -1,4 +1,5 @@
-"""What every command shares: consoles, the exit codes, instant parsing, and error reporting."""
+"""What every command shares: consoles, the exit codes, instant parsing, error reporting, and the checks on
+the files a command writes."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import NoReturn
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from accord.domain.errors import AccordError
 from accord.domain.time import check_plausible
+from accord.files import OutputRefused, refuse_existing, refuse_protected
 from accord.services.clock import Clock, SystemClock
 from accord.services.steps import DEFAULT_SKEW
 from accord.world.yamlsource import LocatedError
@@ -22,6 +27,9 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_INVALID = 2
 DEFAULT_DATABASE_URL = "sqlite:///./accord.db"
+
+
+FORCE = typer.Option(False, "--force", help="Replace the output file(s) if they exist.")
 
 
 class UserError(Exception):
@@ -55,7 +63,7 @@ def parse_instant(text: str, option: str = "--as-of") -> datetime:
         fail(f"{option}: {text!r} has no UTC offset; write e.g. 2025-03-15T19:30:00-04:00")
     try:
         return check_plausible(value, option)
-    except (AccordError, OverflowError) as exc:
+    except AccordError as exc:
         fail(str(exc))
 
 
@@ -68,7 +76,7 @@ def user_errors() -> Iterator[None]:
         yield
     except WorldInvalid as exc:
         fail_located(exc.errors)
-    except (UserError, AccordError) as exc:
+    except (UserError, OutputRefused, AccordError) as exc:
         fail(str(exc))
 
 
@@ -91,3 +99,29 @@ def clock_skew() -> timedelta:
     if not 0 <= seconds <= 3600:
         fail(f"ACCORD_CLOCK_SKEW_SECONDS: {seconds} is outside 0..3600")
     return timedelta(seconds=seconds)
+
+
+def check_outputs(*paths: Path, force: bool) -> None:
+    """Refuse (exit 2) before any work an output that is the configured database or the keyring (whatever
+    --force says), or that exists without --force. The write itself checks again, atomically."""
+    try:
+        refuse_protected(paths, accord_files())
+        refuse_existing(paths, overwrite=force)
+    except OutputRefused as exc:
+        fail(str(exc))
+
+
+def accord_files() -> list[Path]:
+    """The files Accord itself keeps: the SQLite database of ACCORD_DATABASE_URL (with its journal files)
+    and the keyring of ACCORD_LEDGER_KEYRING."""
+    from accord.ledger.keys import DEFAULT_KEYRING, KEYRING_ENV  # the ledger package is heavy to import
+
+    files = [Path(os.environ.get(KEYRING_ENV, DEFAULT_KEYRING))]
+    try:
+        url = make_url(database_url())
+    except ArgumentError:
+        return files
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        database = Path(str(url.database))
+        files += [database, *(database.with_name(database.name + end) for end in ("-wal", "-shm", "-journal"))]
+    return files

@@ -16,8 +16,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from accord.cli.common import console, database_url, fail, parse_instant, system_clock, user_errors
+from accord.cli.common import (
+    FORCE,
+    check_outputs,
+    console,
+    database_url,
+    fail,
+    parse_instant,
+    system_clock,
+    user_errors,
+)
 from accord.domain import World
+from accord.files import new_file, open_new, write_file
 from accord.rules.decision import DecisionSet
 from accord.rules.inputs import inputs_hash
 from accord.rules.interpreter import UnknownPerson, decide, explain_trace
@@ -102,6 +112,7 @@ def _decide_caseload(
     pack_name: str | None,
     format: Format,
     output: Path | None,
+    force: bool,
 ) -> None:
     """A bulk caseload decided by the columnar engine and written as it is decided, with a progress bar:
     the coded decisions Parquet (docs/bulk-format.md); the decision JSON of everyone, chunk by chunk
@@ -116,25 +127,35 @@ def _decide_caseload(
     pack = resolve_pack(pack_name) if pack_name is not None else None
     with caseload_progress("deciding") as advance:
         if format is Format.parquet:
-            run_bulk_decide(path, as_of, known_at, persons, output=output, fmt="parquet", pack=pack, progress=advance)
+            run_bulk_decide(
+                path,
+                as_of,
+                known_at,
+                persons,
+                output=output,
+                fmt="parquet",
+                pack=pack,
+                progress=advance,
+                overwrite=force,
+            )
         elif format is Format.json:
-            with _text_out(output) as write:
+            with _text_out(output, force) as write:
                 stream_bulk_json(path, as_of, write, known_at, pack, progress=advance)
                 write("\n")
         else:
             outcomes = bulk_outcomes(path, as_of, known_at, pack, progress=advance)
     if format is Format.table:
         hint = f"per person: accord decide {path} --person ID ..., or accord explain {path} --person ID ..."
-        _print_table(outcomes.summary(), [*outcome_tables(outcomes), hint], output)
+        _print_table(outcomes.summary(), [*outcome_tables(outcomes), hint], output, force)
 
 
 @contextmanager
-def _text_out(output: Path | None) -> Iterator[Callable[[str], object]]:
+def _text_out(output: Path | None, force: bool) -> Iterator[Callable[[str], object]]:
     if output is None:
         yield sys.stdout.write
         sys.stdout.flush()
         return
-    with output.open("w", encoding="utf-8") as handle:
+    with open_new(output, "w", overwrite=force, encoding="utf-8") as handle:
         yield handle.write
 
 
@@ -146,34 +167,37 @@ def decide_command(
     format: Format = typer.Option(Format.table, "--format", help="json | table | parquet."),
     output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout."),
     pack: str | None = PACK,
+    force: bool = FORCE,
 ) -> None:
     """Decide every candidate pathway of each person at --as-of, with all reasons and their sources."""
     instant = parse_instant(as_of)
     known = parse_instant(known_at, "--known-at") if known_at else None
     if format is Format.parquet and output is None:
         fail("--format parquet needs --output FILE")
+    if output is not None:
+        check_outputs(output, force=force)
     if Path(world).is_dir() and (format is Format.parquet or not person):
         with rules_errors():
-            _decide_caseload(Path(world), instant, known, person or None, pack, format, output)
+            _decide_caseload(Path(world), instant, known, person or None, pack, format, output, force)
         return
     with rules_errors():
         decisions = decide_source(world, instant, known, person or None, pack)
-    if format is Format.json:
-        _emit(json.dumps(decisions.to_json(), indent=2, ensure_ascii=False), output)
-    elif format is Format.parquet:
-        assert output is not None
-        write_parquet(decisions, output)
-    else:
-        _print_table(Outcomes.of_decisions(decisions).summary(), [decision_table(decisions)], output)
+        if format is Format.json:
+            _emit(json.dumps(decisions.to_json(), indent=2, ensure_ascii=False), output, force)
+        elif format is Format.parquet:
+            assert output is not None
+            write_parquet(decisions, output, force)
+        else:
+            _print_table(Outcomes.of_decisions(decisions).summary(), [decision_table(decisions)], output, force)
 
 
-def _print_table(summary: str, tables: Sequence[Table | str], output: Path | None) -> None:
+def _print_table(summary: str, tables: Sequence[Table | str], output: Path | None, force: bool) -> None:
     """Tables are wide; when not on a terminal (a pipe, a file) they get room rather than wrapped codes."""
     width = max(console.width, TABLE_WIDTH)
     if output is None:
         _print_all(Console(width=width if not console.is_terminal else None), summary, tables)
         return
-    with output.open("w", encoding="utf-8") as handle:
+    with open_new(output, "w", overwrite=force, encoding="utf-8") as handle:
         _print_all(Console(file=handle, width=width), summary, tables)
 
 
@@ -186,11 +210,11 @@ def _print_all(out: Console, summary: str, tables: Sequence[Table | str]) -> Non
             out.print(table)
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, force: bool) -> None:
     if output is None:
         typer.echo(text)
     else:
-        output.write_text(text + "\n", encoding="utf-8")
+        write_file(output, text + "\n", overwrite=force)
 
 
 def decision_rows(decisions: DecisionSet) -> list[dict[str, Any]]:
@@ -234,7 +258,7 @@ def decision_table(decisions: DecisionSet) -> Table:
     return table
 
 
-def write_parquet(decisions: DecisionSet, output: Path) -> None:
+def write_parquet(decisions: DecisionSet, output: Path, overwrite: bool = False) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -247,7 +271,8 @@ def write_parquet(decisions: DecisionSet, output: Path) -> None:
         "rule_pack": decisions.rule_pack,
         "era": decisions.era or "",
     }
-    pq.write_table(table.replace_schema_metadata(metadata), output)
+    with new_file(output, overwrite=overwrite) as temporary:
+        pq.write_table(table.replace_schema_metadata(metadata), temporary)
 
 
 def explain_command(

@@ -17,9 +17,12 @@ from rich.table import Table
 from sqlalchemy import Connection
 
 from accord.cli.common import (
+    FORCE,
+    check_outputs,
     clock_skew,
     console,
     database_url,
+    err_console,
     fail,
     fail_located,
     parse_instant,
@@ -27,6 +30,8 @@ from accord.cli.common import (
     user_errors,
 )
 from accord.domain.errors import AccordError
+from accord.domain.limits import check_identifier, check_instant, check_name
+from accord.files import write_file
 from accord.ledger import (
     DuplicateEvent,
     Keyring,
@@ -51,7 +56,9 @@ from accord.ledger import (
     verify_receipt,
     where,
 )
+from accord.ledger.export import EXPORT_FILES
 from accord.ledger.keys import DEFAULT_KEYRING, KEYRING_ENV
+from accord.ledger.service import discredited_by_revocation
 from accord.ledger.statements import format_instant
 from accord.ledger.verify import KEYS_FILE
 from accord.movements.flights import Serves
@@ -59,9 +66,10 @@ from accord.services.handovers import HandoverRequest, append_handovers
 from accord.store.clock import stamp
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
-from accord.world.yamlsource import LocatedError, SourceMap, YamlSyntaxError, dotted, load_yaml_file
+from accord.world.yamlsource import LocatedError, YamlSyntaxError, dotted, load_yaml_file
 
 EXIT_VERIFY_FAILED = 1
+SHOWN_ENTRIES = 20
 
 ledger_app = typer.Typer(help="The co-signed custody ledger (RFC 9162 Merkle log).", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations and their root keys.", no_args_is_help=True)
@@ -168,13 +176,24 @@ def custodian_revoke(
     revoked_at: str = typer.Option(..., "--revoked-at", help="From when the key must not be trusted."),
     keyring: Path | None = KeyringOption,
 ) -> None:
-    """Revoke a custodian key with a reason."""
+    """Revoke a custodian key with a reason. From this entry on the key signs nothing, and no handover
+    it signed that occurred at or after --revoked-at is trusted, even one already in the log: those are
+    listed, and `accord ledger verify` fails on them (docs/ledger.md, "Revocation")."""
     since = parse_instant(revoked_at, "--revoked-at")
     with _session(keyring) as (conn, ledger):
         index = revoke_custodian_key(
             conn, ledger, key=key, reason=reason, revoked_at=since, recorded_at=_recorded(conn)
         )
+        discredited = discredited_by_revocation(conn, ledger, key, since)
     console.print(f"key {key} revoked at entry {index}")
+    if discredited:
+        shown = ", ".join(map(str, discredited[:SHOWN_ENTRIES])) + (", ..." if len(discredited) > SHOWN_ENTRIES else "")
+        err_console.print(
+            f"warning: {len(discredited)} handover(s) signed with key {key} occurred at or after"
+            f" {format_instant(since)} and are no longer trusted (entries {shown}); `accord ledger verify`"
+            " fails on them",
+            markup=False,
+        )
 
 
 @witness_app.command("add")
@@ -195,6 +214,7 @@ def witness_cosign(name: str, keyring: Path | None = KeyringOption) -> None:
 
 _HANDOVER_FIELDS = {"person", "from", "to", "place", "occurred_at", "legal_basis", "serves", "event_id"}
 _REQUIRED = ("person", "from", "to", "place", "occurred_at")
+_TEXT_FIELDS = ("person", "from", "to", "place", "legal_basis", "event_id")
 
 
 def _handover_records(path: Path) -> tuple[list[dict[str, Any]], list[tuple[str, int]]]:
@@ -203,8 +223,6 @@ def _handover_records(path: Path) -> tuple[list[dict[str, Any]], list[tuple[str,
         value, source, duplicates = load_yaml_file(path)
     except YamlSyntaxError as exc:
         fail_located([exc.error])
-    except OSError as exc:
-        fail(f"{path}: {exc.strerror or exc}")
     if duplicates:
         fail_located(duplicates)
     prefix: tuple[str | int, ...] = ()
@@ -216,24 +234,47 @@ def _handover_records(path: Path) -> tuple[list[dict[str, Any]], list[tuple[str,
     for number, record in enumerate(records):
         at = (*prefix, number) if isinstance(value, list) else prefix
         where_of.append((dotted(at), source.line_of(at)))
-        if not isinstance(record, dict):
-            errors.append(LocatedError(str(path), source.line_of(at), dotted(at), "must be a mapping"))
-            continue
-        for name in sorted(record.keys() - _HANDOVER_FIELDS):
-            message = _RECORDED_BY_ACCORD if name == "recorded_at" else "unknown field"
-            errors.append(LocatedError(str(path), source.line_of((*at, name)), dotted((*at, name)), message))
-        for name in _REQUIRED:
-            if record.get(name) in (None, ""):
-                errors.append(LocatedError(str(path), source.line_of(at), dotted((*at, name)), "missing"))
-        if "occurred_at" in record and _as_instant(record["occurred_at"]) is None:
-            line = source.line_of((*at, "occurred_at"))
-            message = "must be an RFC 3339 instant with a UTC offset"
-            errors.append(LocatedError(str(path), line, dotted((*at, "occurred_at")), message))
-        if "serves" in record:
-            errors += _serves_errors(record["serves"], str(path), source, (*at, "serves"))
+        errors += [
+            LocatedError(str(path), source.line_of(where), dotted(where), message)
+            for where, message in _handover_problems(record, at)
+        ]
     if errors:
         fail_located(errors)
     return records, where_of
+
+
+def _handover_problems(record: Any, at: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    """(path, message) for each field of one handover that is missing, unknown or not acceptable."""
+    if not isinstance(record, dict):
+        return [(at, "must be a mapping")]
+    found = [
+        ((*at, str(name)), _RECORDED_BY_ACCORD if name == "recorded_at" else "unknown field")
+        for name in sorted(map(str, record.keys() - _HANDOVER_FIELDS))
+    ]
+    found += [((*at, name), "missing") for name in _REQUIRED if record.get(name) in (None, "")]
+    for name in _TEXT_FIELDS:
+        value = record.get(name)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            found.append(((*at, name), "must be text"))
+            continue
+        try:
+            (check_identifier if name == "person" else check_name)(str(value))
+        except ValueError as exc:
+            found.append(((*at, name), str(exc)))
+    if "occurred_at" in record:
+        instant = _as_instant(record["occurred_at"])
+        if instant is None:
+            found.append(((*at, "occurred_at"), "must be an RFC 3339 instant with a UTC offset"))
+        else:
+            try:
+                check_instant(instant)
+            except ValueError as exc:
+                found.append(((*at, "occurred_at"), str(exc)))
+    if "serves" in record:
+        found += _serves_problems(record["serves"], (*at, "serves"))
+    return found
 
 
 def _as_instant(value: Any) -> datetime | None:
@@ -285,12 +326,11 @@ def _locate(file: str, message: str, positions: list[tuple[str, int]]) -> str:
     return f"{file}:{line}: {path}: {match.group(2)}"
 
 
-def _serves_errors(value: Any, file: str, source: SourceMap, at: tuple[str | int, ...]) -> list[LocatedError]:
+def _serves_problems(value: Any, at: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
     try:
         Serves.model_validate(value)
     except ValidationError as exc:
-        message = "; ".join(e["msg"] for e in exc.errors())
-        return [LocatedError(file, source.line_of(at), dotted(at), message)]
+        return [(at, "; ".join(e["msg"] for e in exc.errors()))]
     return []
 
 
@@ -318,10 +358,12 @@ def checkpoint_command(keyring: Path | None = KeyringOption) -> None:
 
 
 @ledger_app.command("export")
-def export_command(directory: Path, keyring: Path | None = KeyringOption) -> None:
-    """Write DIR/checkpoint, DIR/entries.jsonl and DIR/keys.json for offline verification."""
+def export_command(directory: Path, keyring: Path | None = KeyringOption, force: bool = FORCE) -> None:
+    """Write DIR/checkpoint, DIR/entries.jsonl and DIR/keys.json for offline verification (replacing them
+    only with --force)."""
+    check_outputs(*(directory / name for name in EXPORT_FILES), force=force)
     with _session(keyring) as (conn, ledger):
-        size = export_ledger(conn, ledger, directory)
+        size = export_ledger(conn, ledger, directory, overwrite=force)
     console.print(f"exported {size} entries to {directory}")
 
 
@@ -338,7 +380,7 @@ def verify_command(
     directory: Path,
     from_checkpoint: Path | None = typer.Option(None, "--from-checkpoint", help="An older checkpoint to extend."),
     keys: Path | None = typer.Option(None, "--keys", help="Trusted keys.json (default DIR/keys.json)."),
-    workers: int | None = typer.Option(None, "--workers", help="Processes for signature checks."),
+    workers: int | None = typer.Option(None, "--workers", min=1, max=64, help="Processes for signature checks."),
 ) -> None:
     """Recompute everything offline; exit 0 when all holds, 1 naming the first bad entry otherwise."""
     trusted = _trusted(directory, keys)
@@ -363,8 +405,11 @@ def prove_command(
     person: str = typer.Option(..., "--person", help="The person's id (never written to the receipt)."),
     out: Path | None = typer.Option(None, "--out", help="Write the receipt here instead of stdout."),
     keyring: Path | None = KeyringOption,
+    force: bool = FORCE,
 ) -> None:
     """Print a self-contained receipt of the person's custody chain."""
+    if out is not None:
+        check_outputs(out, force=force)
     with _session(keyring) as (conn, ledger):
         try:
             receipt = make_receipt(conn, ledger, person)
@@ -373,7 +418,8 @@ def prove_command(
     if out is None:
         typer.echo(receipt.decode("utf-8"), nl=False)
     else:
-        out.write_bytes(receipt)
+        with user_errors():
+            write_file(out, receipt, overwrite=force)
         console.print(f"receipt written to {out}")
 
 
@@ -382,7 +428,9 @@ def verify_receipt_command(
     file: Path,
     keys: Path = typer.Option(Path(KEYS_FILE), "--keys", help="The organisations' and the log's keys.json."),
 ) -> None:
-    """Check a receipt with no database: exit 0 when it holds, 1 otherwise."""
+    """Check a receipt with no database: exit 0 when it holds, 1 otherwise. The output says what it
+    proves: that the last handover shown was the person's latest in the log of its checkpoint, or, when
+    the receipt does not end there, their inclusion in the log only."""
     trusted = _trusted(None, keys)
     try:
         report = verify_receipt(file.read_bytes(), trusted)
@@ -390,10 +438,22 @@ def verify_receipt_command(
         fail(f"{file}: {exc.strerror or exc}")
     except VerificationFailed as exc:
         fail(f"{file}: receipt does not verify: {exc}", EXIT_VERIFY_FAILED)
-    console.print(
-        f"ok: {report.handovers} handover(s) in a log of {report.size}; held by {report.custodian}"
-        f" (person {report.person[:16]}…)"
-    )
+    person = f"person {report.person[:16]}…"
+    last = f"to {report.last_to} at {format_instant(report.last_at)}"
+    if report.current:
+        console.print(
+            f"ok: {report.handovers} handover(s) of {person}; held by {report.last_to} in the log of"
+            f" {report.size} entries: its last entry is the latest handover ({last}). Proves currency at that"
+            " checkpoint; a key revocation or handover recorded after it is not shown (verify the export).",
+            markup=False,
+        )
+    else:
+        console.print(
+            f"ok: {report.handovers} handover(s) of {person} included in a log of {report.size} entries; the"
+            f" last one shown is {last}. Proves inclusion only, not who holds the person: the log may hold"
+            " later handovers that this receipt does not show.",
+            markup=False,
+        )
 
 
 @ledger_app.command("where")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from accord.cli.common import clock_skew, console, database_url, fail, parse_instant, system_clock, user_errors
 from accord.domain.errors import AccordError
+from accord.domain.limits import MAX_LEGS, check_name
 from accord.domain.time import rfc3339
 from accord.ledger.repository import LedgerMissing
 from accord.ledger.rules import Refusal
@@ -79,6 +80,10 @@ def _transaction() -> Iterator[Connection]:
 def _step(conn: Connection, at: str | None, actor: str | None, late_entry: str | None = None) -> Step:
     """The step of this command: `--at` as given (None: now), stamped with the recording clock."""
     who = actor or os.environ.get("ACCORD_ACTOR") or os.environ.get("USER") or "cli"
+    try:
+        check_name(who)
+    except ValueError as exc:
+        fail(f"--actor: {exc}")
     occurred = parse_instant(at, "--at") if at is not None else None
     return begin_step(conn, system_clock(), occurred, who, late_entry=late_entry, skew=clock_skew())
 
@@ -112,7 +117,7 @@ def manifest_plan(
     flights: list[str] = typer.Argument(..., help="One or more flight ids, planned together."),
     at: str = typer.Option(..., "--at", help="When the plan is made (RFC 3339 with offset)."),
     apply: bool = typer.Option(False, "--apply", help="Create draft manifests from the plan."),
-    time_limit: float = typer.Option(8.0, "--time-limit", help="Seconds the solver may use."),
+    time_limit: float = typer.Option(8.0, "--time-limit", min=0.1, max=3600, help="Seconds the solver may use."),
     actor: str | None = ACTOR,
     late_entry: str | None = LATE,
 ) -> None:
@@ -120,7 +125,7 @@ def manifest_plan(
     agreement places; --at is when the plan is made."""
     with _transaction() as conn:
         step = _step(conn, at, actor, late_entry)
-        report = service.plan_flights(conn, flights, step, time_limit)
+        report = service.plan_flights(conn, flights, step, time_limit, reserve=apply)
         if apply:
             service.apply_plan(conn, report, step)
     result = report.plan
@@ -220,7 +225,7 @@ def depart(
 
 def arrive(
     flight: str = typer.Argument(...),
-    leg: int = typer.Option(..., "--leg", min=1),
+    leg: int = typer.Option(..., "--leg", min=1, max=MAX_LEGS),
     at: str = AT,
     actor: str | None = ACTOR,
     late_entry: str | None = LATE,

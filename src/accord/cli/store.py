@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from accord.cli.common import (
+    FORCE,
+    check_outputs,
     clock_skew,
     console,
     database_url,
@@ -23,10 +25,18 @@ from accord.cli.common import (
     system_clock,
     user_errors,
 )
+from accord.files import write_file
 from accord.services import world_import
-from accord.store import CsvInvalid, ImportReport, NothingStored, load_document, upgrade
+from accord.store import (
+    CsvInvalid,
+    ImportReport,
+    NothingStored,
+    load_document,
+    upgrade,
+)
 from accord.store.engine import make_engine
-from accord.world import dump_document, load_world_file
+from accord.store.persons_csv import default_quarantine
+from accord.world import dump_document
 
 EXIT_QUARANTINED = 1  # some rows stored, some quarantined: a script must notice
 SHOWN_REJECTIONS = 20  # invalid rows listed on stderr; all of them are in the quarantine file
@@ -56,19 +66,22 @@ def import_world(file: Path = typer.Argument(..., help="An accord.world/1 file."
     Each record keeps the `recorded_at` the file gives it, or none (then it is known for every
     --known-at, exactly as when the file itself is decided); the import's own instant, from the system
     clock, is kept for the audit trail. A `recorded_at` later than now is refused."""
-    with user_errors():
-        document = load_world_file(file)  # every error as FILE:LINE, before the database is touched
+    # Persons are written as they are read (a world of any size in little memory); any error, located as
+    # FILE:LINE, rolls the whole import back.
     with _store() as engine, user_errors(), engine.begin() as connection:
-        report = world_import.import_world(connection, system_clock(), document, str(file), clock_skew())
+        report = world_import.import_world_file(connection, system_clock(), file, str(file), clock_skew())
     _print_report(f"imported {file}", report)
 
 
 def export_world(
     file: Path = typer.Argument(..., help="Where to write the accord.world/1 file; '-' for stdout."),
     known_at: str | None = typer.Option(None, "--known-at", help="Export the world as known at this instant."),
+    force: bool = FORCE,
 ) -> None:
     """Write the stored world (its current versions, or as known at --known-at) as an accord.world/1 file."""
     instant = parse_instant(known_at, "--known-at") if known_at else None
+    if str(file) != "-":
+        check_outputs(file, force=force)
     with _store() as engine, engine.connect() as connection:
         try:
             document = load_document(connection, instant)
@@ -78,7 +91,8 @@ def export_world(
     if str(file) == "-":
         typer.echo(text, nl=False)
         return
-    file.write_text(text, encoding="utf-8")
+    with user_errors():
+        write_file(file, text, overwrite=force)
     world = document.world
     console.print(
         f"[green]exported[/green] {file}: {len(world.persons)} persons, "
@@ -94,14 +108,17 @@ def import_persons(
     all_or_nothing: bool = typer.Option(
         False, "--all-or-nothing", help="Store nothing if any row is invalid; list every invalid row (exit 2)."
     ),
+    force: bool = typer.Option(False, "--force", help="Replace the quarantine file if it exists."),
 ) -> None:
     """Store every valid row of FILE in one transaction; write each invalid row, with its line and reason,
     to the quarantine file.
 
     Exit status: 0 when every row was stored; 1 when some rows were quarantined (the valid ones are
     stored; the first invalid rows are listed on stderr as FILE:LINE: field: message); 2 when nothing was
-    stored (an unusable header, or any invalid row with --all-or-nothing)."""
-    with _store() as engine, engine.begin() as connection:
+    stored (an unusable header, any invalid row with --all-or-nothing, or a quarantine file that exists
+    without --force: the rows are then not stored either)."""
+    check_outputs(quarantine or default_quarantine(file), force=True)  # never the database or the keyring
+    with _store() as engine, user_errors(), engine.begin() as connection:
         try:
             result = world_import.import_persons(
                 connection,
@@ -109,6 +126,7 @@ def import_persons(
                 file,
                 quarantine=quarantine,
                 all_or_nothing=all_or_nothing,
+                overwrite_quarantine=force,
                 skew=clock_skew(),
             )
         except CsvInvalid as exc:

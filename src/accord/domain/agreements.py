@@ -8,7 +8,8 @@ from pydantic import Field, model_validator
 
 from accord.domain.base import Amount, Fact, Record
 from accord.domain.codes import CountryCode, CurrencyCode, TimeZoneName
-from accord.domain.money import Money
+from accord.domain.limits import MAX_CAPACITY, Identifier, Name, Text
+from accord.domain.money import Money, check_minor_units
 from accord.domain.people import Sex
 from accord.domain.time import Moment
 
@@ -39,6 +40,7 @@ class Fee(Record):
     def _lump_sum_per_version(self) -> Fee:
         if (self.proration == "lump_sum") != (self.per == "version"):
             raise ValueError("proration lump_sum goes with per: version, and per: version only with lump_sum")
+        check_minor_units(self.amount, self.currency)
         return self
 
 
@@ -49,21 +51,21 @@ class AgreementVersion(Fact):
     status: AgreementStatus
     accepts: AcceptanceTerms = AcceptanceTerms()
     requires_home_unavailable: bool = True
-    capacity: int | None = Field(default=None, ge=0)
+    capacity: int | None = Field(default=None, ge=0, le=MAX_CAPACITY)
     fee: Fee | None = None
     flight_hour_rate: Money | None = None  # charged per flight hour on the funder's invoice
     retroactive: bool = False
 
 
 class Agreement(Fact):
-    id: str = Field(min_length=1)
+    id: Identifier
     sending: CountryCode
     receiving: CountryCode
     funder: CountryCode | None = None  # defaults to the sending state
-    facility: str | None = None
+    facility: Identifier | None = None
     timezone: TimeZoneName | None = None  # defaults to the facility's
-    title: str | None = None
-    source: str | None = None
+    title: Text | None = None
+    source: Text | None = None
     versions: tuple[AgreementVersion, ...] = Field(min_length=1)
 
     @property
@@ -72,12 +74,12 @@ class Agreement(Fact):
 
 
 class Facility(Fact):
-    id: str = Field(min_length=1)
+    id: Identifier
     country: CountryCode
     kind: FacilityKind
-    capacity: int | None = Field(default=None, ge=0)
+    capacity: int | None = Field(default=None, ge=0, le=MAX_CAPACITY)
     timezone: TimeZoneName
-    name: str | None = None
+    name: Name | None = None
 
 
 class AcceptanceRecord(Fact):

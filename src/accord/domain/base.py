@@ -7,8 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
+from accord.domain.limits import check_amount_digits
 from accord.domain.time import Instant
 
 
@@ -48,4 +49,5 @@ def _no_float(value: Any) -> Any:
     return value
 
 
-Amount = Annotated[Decimal, BeforeValidator(_no_float)]
+Amount = Annotated[Decimal, BeforeValidator(_no_float), AfterValidator(check_amount_digits)]
+"""Money: written as digits, at most 12 before the point (the places are checked with the currency)."""

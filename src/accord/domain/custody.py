@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import Field, model_validator
 
 from accord.domain.base import Fact
+from accord.domain.limits import MAX_HEADCOUNT, Day, Identifier
 
 
 class CustodyRecord(Fact):
@@ -15,11 +16,11 @@ class CustodyRecord(Fact):
     `intake` and `release` are local dates at the facility: the intake day is in custody, the release
     day is not (`[intake, release)`)."""
 
-    person: str | None = None
-    count: int | None = Field(default=None, ge=1)
-    agreement: str = Field(min_length=1)
-    intake: date
-    release: date | None = None
+    person: Identifier | None = None
+    count: int | None = Field(default=None, ge=1, le=MAX_HEADCOUNT)
+    agreement: Identifier
+    intake: Day
+    release: Day | None = None
 
     @model_validator(mode="after")
     def _person_or_count(self) -> CustodyRecord:

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from accord.domain.base import Amount, Record
 from accord.domain.codes import CurrencyCode, minor_units
+from accord.domain.limits import check_places
 
 
 class Money(Record):
     amount: Amount = Field(ge=0)
     currency: CurrencyCode
+
+    @model_validator(mode="after")
+    def _minor_units(self) -> Money:
+        check_minor_units(self.amount, self.currency)
+        return self
+
+
+def check_minor_units(amount: Decimal, currency: str) -> None:
+    """An amount has no more decimal places than its currency's minor unit (2 for USD, 0 for JPY)."""
+    check_places(amount, minor_units(currency), f"a {currency} amount")
 
 
 def quantum(currency: str) -> Decimal:

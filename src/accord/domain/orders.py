@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from accord.domain.base import Fact, Record
 from accord.domain.codes import CountryCode
+from accord.domain.limits import Identifier, Name, ShortIdentifier, Text
 from accord.domain.people import OrderBasis
 from accord.domain.time import Instant
 
@@ -19,10 +20,10 @@ PATHWAY_KINDS: tuple[PathwayKind, ...] = ("repatriation", "designated", "third_c
 class Scope(Record):
     """Every field present must match for the order to cover a person and pathway; absent = any."""
 
-    persons: tuple[str, ...] | None = None
+    persons: tuple[Identifier, ...] | None = None
     nationalities: tuple[CountryCode, ...] | None = None
     designations: tuple[Literal["aea_tda"], ...] | None = None
-    districts: tuple[str, ...] | None = None
+    districts: tuple[ShortIdentifier, ...] | None = None
     destinations: tuple[CountryCode, ...] | None = None
     pathway_kinds: tuple[PathwayKind, ...] | None = None
     order_basis: tuple[OrderBasis, ...] | None = None
@@ -30,14 +31,14 @@ class Scope(Record):
 
 
 class CourtOrder(Fact):
-    id: str = Field(min_length=1)
+    id: Identifier
     binding_from: Instant
     until: Instant | None = None
     effect: CourtOrderEffect
     scope: Scope
-    court: str | None = None
-    case: str | None = None
-    source: str | None = None
+    court: Name | None = None
+    case: Name | None = None
+    source: Text | None = None
 
     @model_validator(mode="after")
     def _interval(self) -> CourtOrder:

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from accord.domain.base import Fact, Record
 from accord.domain.codes import CountryCode, LanguageCode
+from accord.domain.limits import Day, Identifier, Name, ShortIdentifier, Text
 from accord.domain.time import Instant, Moment
 
 Sex = Literal["M", "F", "X"]
@@ -41,7 +42,7 @@ def _as_date(value: date | datetime) -> date:
 
 class Identity(Record):
     verified: bool = False
-    reference: str | None = None  # the document or biometric reference on file (e.g. an A-number)
+    reference: Name | None = None  # the document or biometric reference on file (e.g. an A-number)
 
 
 class RemovalOrder(Fact):
@@ -93,7 +94,7 @@ class PendingClaim(Fact):
 
 class Conviction(Fact):
     date: Moment
-    offense: str
+    offense: Text
     aggravated_felony: bool = False
 
 
@@ -133,14 +134,14 @@ class FearClaim(Fact):
 
 
 class Person(Fact):
-    id: str = Field(min_length=1)
-    birth_date: date | None = None
+    id: Identifier
+    birth_date: Day | None = None
     sex: Sex | None = None
     status: LegalStatus
     nationalities: tuple[CountryCode, ...] = ()
     accompanied: bool = True  # only read for minors
     languages: tuple[LanguageCode, ...] = ()
-    district: str | None = None
+    district: ShortIdentifier | None = None
     identity: Identity | None = None  # missing = unverified
     orders: tuple[RemovalOrder, ...] = ()
     protections: tuple[Protection, ...] = ()

@@ -7,14 +7,10 @@ from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from accord.domain.errors import InvalidInput
-
-# Instants Accord accepts anywhere in input: later than any record of the people it serves could begin,
-# earlier than anything it could plan. Outside them a value is a typo (or an attack on a custody chain).
-PLAUSIBLE_FROM = datetime(1900, 1, 1, tzinfo=UTC)
-PLAUSIBLE_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
+from accord.domain.limits import check_instant, check_moment
 
 
 def _reject_naive(value: Any) -> Any:
@@ -28,10 +24,10 @@ def _reject_naive(value: Any) -> Any:
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_reject_naive)]
-"""An aware datetime: a point on the time line."""
+Instant = Annotated[AwareDatetime, BeforeValidator(_reject_naive), AfterValidator(check_instant)]
+"""An aware datetime: a point on the time line, from 1900 to the end of 2100 (domain/limits.py)."""
 
-Moment = Annotated[AwareDatetime | date, BeforeValidator(_reject_naive)]
+Moment = Annotated[AwareDatetime | date, BeforeValidator(_reject_naive), AfterValidator(check_moment)]
 """An instant, or a date-only value meaning the start of that day in the zone of the record holding it."""
 
 
@@ -94,7 +90,9 @@ def rfc3339(instant: datetime) -> str:
 
 
 def check_plausible(instant: datetime, what: str) -> datetime:
-    """`instant` itself when it lies in [1900, 2100); otherwise InvalidInput naming `what`."""
-    if not PLAUSIBLE_FROM <= instant < PLAUSIBLE_UNTIL:
-        raise InvalidInput(f"{what}: {instant.isoformat()} is outside the plausible range 1900-01-01 .. 2100-01-01")
-    return instant
+    """`instant` itself when Accord accepts it (docs/limits.md: 1900-01-01 to 2100-12-31, UTC); otherwise
+    InvalidInput naming `what`. Outside that range a value is a typo, or an attack on a custody chain."""
+    try:
+        return check_instant(instant)
+    except ValueError as exc:
+        raise InvalidInput(f"{what}: {exc}") from None

@@ -12,6 +12,7 @@ from accord.domain.agreements import Agreement, Country, Facility
 from accord.domain.base import Record
 from accord.domain.codes import CountryCode
 from accord.domain.custody import CustodyRecord
+from accord.domain.limits import ShortIdentifier
 from accord.domain.orders import CourtOrder
 from accord.domain.people import Person
 from accord.domain.time import to_instant
@@ -22,7 +23,7 @@ Problem = tuple[Path, str]
 
 class World(Record):
     sending_state: CountryCode
-    rule_pack: str | None = None
+    rule_pack: ShortIdentifier | None = None
     countries: tuple[Country, ...] = ()
     facilities: tuple[Facility, ...] = ()
     agreements: tuple[Agreement, ...] = ()

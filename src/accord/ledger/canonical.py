@@ -3,16 +3,21 @@
 An entry is stored and hashed as the exact bytes that were signed, so a parser that tolerated two spellings
 of the same value would let an operator change the hashed bytes without changing the meaning a reader sees.
 We therefore refuse duplicate keys, floats, NaN/Infinity, integers outside the I-JSON range, invalid
-UTF-8, lone surrogates, and any byte string that is not exactly the canonical form of what it parses to."""
+UTF-8, lone surrogates, nesting deeper than MAX_DEPTH (which would otherwise exhaust the parser's stack), and
+any byte string that is not exactly the canonical form of what it parses to."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import rfc8785
 
 MAX_SAFE_INTEGER = 2**53 - 1
+MAX_DEPTH = 32  # an entry nests 3 deep, a receipt 4: anything near this limit is not a ledger document
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class FormatError(ValueError):
@@ -73,6 +78,7 @@ def parse_strict(data: bytes) -> dict[str, Any]:
         text = data.decode("utf-8", errors="strict")
     except UnicodeDecodeError as exc:
         raise FormatError(f"invalid UTF-8 at byte {exc.start}") from exc
+    _check_depth(text)
     try:
         value = json.loads(
             text,
@@ -86,6 +92,18 @@ def parse_strict(data: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FormatError("not a JSON object")
     return value
+
+
+def _check_depth(text: str) -> None:
+    """Refuse arrays and objects nested deeper than MAX_DEPTH. Only text with more brackets than that in
+    all is scanned (strings taken out first), so an ordinary entry costs two counts."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_DEPTH:
+            raise FormatError(f"nested more than {MAX_DEPTH} levels deep")
 
 
 def parse_canonical(data: bytes) -> dict[str, Any]:

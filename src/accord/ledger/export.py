@@ -7,10 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from accord.files import open_new, refuse_existing, write_file
 from accord.ledger import repository as repo
 from accord.ledger.checkpoint import open_checkpoint
 from accord.ledger.keys import b64
-from accord.ledger.service import Ledger, checkpoint_now, inclusion_proof, witnesses
+from accord.ledger.service import Ledger, checkpoint_at, checkpoint_now, inclusion_proof, witnesses
 from accord.ledger.statements import HandoverStatement, decode_entry
 from accord.ledger.verify import (
     CHECKPOINT_FILE,
@@ -29,32 +30,39 @@ def trusted_keys(conn: Connection, ledger: Ledger) -> TrustedKeys:
     return TrustedKeys(ledger.origin, ledger.log_verifier_key(), tuple(witnesses(conn, ledger.origin)), organisations)
 
 
-def export_ledger(conn: Connection, ledger: Ledger, directory: Path) -> int:
+EXPORT_FILES = (CHECKPOINT_FILE, ENTRIES_FILE, KEYS_FILE)
+
+
+def export_ledger(conn: Connection, ledger: Ledger, directory: Path, *, overwrite: bool = False) -> int:
     """Write checkpoint, entries.jsonl and keys.json for the latest checkpoint; return its size. The
-    witnesses listed are those that co-signed it, so that every signature line has a known key."""
-    directory.mkdir(parents=True, exist_ok=True)
+    witnesses listed are those that co-signed it, so that every signature line has a known key. Files
+    that exist are replaced only with `overwrite` (else OutputRefused, before anything is written); each is
+    written whole, never through a symlink (`accord.files`)."""
+    refuse_existing([directory / name for name in EXPORT_FILES], overwrite=overwrite)
     note = checkpoint_now(conn, ledger)
     keys = trusted_keys(conn, ledger)
     verified = open_checkpoint(note, keys.log_key, keys.witnesses)
     cosigners = tuple(w for w in keys.witnesses if w.name in verified.witnesses)
     keys = TrustedKeys(keys.ledger, keys.log_key, cosigners, keys.organisations)
     size = verified.checkpoint.size
-    (directory / CHECKPOINT_FILE).write_text(note, encoding="utf-8")
-    (directory / KEYS_FILE).write_bytes(keys.to_bytes())
-    with (directory / ENTRIES_FILE).open("wb") as handle:
+    with open_new(directory / ENTRIES_FILE, "wb", overwrite=overwrite) as handle:
         for index, data in repo.entry_rows(conn, ledger.origin, 0, size):
             handle.write(export_line(index, data))
+    write_file(directory / KEYS_FILE, keys.to_bytes(), overwrite=overwrite)
+    write_file(directory / CHECKPOINT_FILE, note, overwrite=overwrite)
     return size
 
 
 def make_receipt(conn: Connection, ledger: Ledger, person_id: str) -> bytes:
     """A self-contained receipt of the person's whole custody chain: each handover and the key entries
-    that registered its signers, all with inclusion proofs to one signed checkpoint."""
-    note = checkpoint_now(conn, ledger)
-    size = open_checkpoint(note, ledger.log_verifier_key()).checkpoint.size
-    rows = [(i, d) for i, d in repo.person_rows(conn, ledger.origin, ledger.commitment(person_id)) if i < size]
+    that registered its signers, all with inclusion proofs to one signed checkpoint, the one that ends
+    with the person's last handover (so the receipt also proves that no later handover of the person is
+    in it: docs/ledger.md, "Receipts")."""
+    rows = repo.person_rows(conn, ledger.origin, ledger.commitment(person_id))
     if not rows:
         raise LookupError("the ledger holds no handover of this person")
+    note = checkpoint_at(conn, ledger, rows[-1][0] + 1)
+    size = open_checkpoint(note, ledger.log_verifier_key()).checkpoint.size
     key_indices: set[int] = set()
     for _index, data in rows:
         statement = decode_entry(data).statement

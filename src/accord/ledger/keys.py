@@ -22,6 +22,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from accord.files import write_file
+
 # Edwards25519: -x² + y² = 1 + d·x²·y² over GF(p) (RFC 8032 §5.1).
 _P = 2**255 - 19
 _D = (-121665 * pow(121666, -1, _P)) % _P
@@ -163,11 +165,9 @@ class Keyring:
             "secret": b64(self.stored_secret) if self.stored_secret else None,
             "keys": {name: b64(seed) for name, seed in sorted(self.keys.items())},
         }
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-        temporary.replace(self.path)
+        # A fresh temporary file of mode 0600 renamed over the keyring: a planted `keyring.json.tmp`
+        # symlink is never followed, and the private keys are never readable by others, even briefly.
+        write_file(self.path, json.dumps(data, indent=2), overwrite=True, mode=0o600)
 
     def has(self, name: str) -> bool:
         return name in self.keys

@@ -445,6 +445,17 @@ def person_rows(conn: Connection, ledger: str, person: str, at: datetime | None 
     return [(row.idx, bytes(row.data)) for row in conn.execute(query.order_by(ledger_entry.c.idx))]
 
 
+def handovers_since(conn: Connection, ledger: str, instant: datetime) -> Iterator[tuple[int, bytes]]:
+    """(index, bytes) of every handover that occurred at or after `instant`, in log order."""
+    query = select(ledger_entry.c.idx, ledger_entry.c.data).where(
+        ledger_entry.c.ledger == ledger,
+        ledger_entry.c.kind == "handover",
+        ledger_entry.c.occurred_us >= to_micros(instant),
+    )
+    for row in conn.execute(query.order_by(ledger_entry.c.idx)):
+        yield row.idx, bytes(row.data)
+
+
 def key_entry_index(conn: Connection, ledger: str, key_id: str) -> int:
     query = select(ledger_key.c.added_idx).where(ledger_key.c.ledger == ledger, ledger_key.c.key_id == key_id)
     return int(conn.execute(query).scalar_one())
@@ -455,11 +466,16 @@ def organisations(conn: Connection, ledger: str) -> list[tuple[str, str, bytes]]
     return [(row.org, row.name, row.root_key) for row in conn.execute(query.order_by(ledger_org.c.org))]
 
 
+def stored_checkpoint(conn: Connection, ledger: str, size: int) -> str | None:
+    """The stored signed note of the checkpoint of that size (with its co-signatures), if any."""
+    query = select(ledger_checkpoint.c.note).where(
+        ledger_checkpoint.c.ledger == ledger, ledger_checkpoint.c.size == size
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
 def store_checkpoint(conn: Connection, ledger: str, size: int, note: str) -> None:
-    existing = conn.execute(
-        select(ledger_checkpoint.c.note).where(ledger_checkpoint.c.ledger == ledger, ledger_checkpoint.c.size == size)
-    ).scalar_one_or_none()
-    if existing is None:
+    if stored_checkpoint(conn, ledger, size) is None:
         conn.execute(insert(ledger_checkpoint).values(ledger=ledger, size=size, note=note))
     else:
         conn.execute(

@@ -7,9 +7,11 @@ them in parallel while the appender runs them inline."""
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from accord.domain.errors import Refused
@@ -60,6 +62,7 @@ class Effects:
     org: tuple[str, bytes] | None = None
     new_key: KeyRecord | None = None
     ended_key: tuple[str, str] | None = None  # (key id, "rotated" | "revoked")
+    revoked_from: datetime | None = None  # a revocation's revoked_at (see `KeyUse`)
     link: tuple[str, Link] | None = None  # (person commitment, link)
     signatures: list[SignatureCheck] = field(default_factory=list)
 
@@ -124,7 +127,9 @@ def _check_key(statement: KeyStatement, index: int, view: LedgerView) -> Effects
             raise Refusal(f"statement.key_id: {statement.key_id} is not a key of {statement.custodian!r}")
         if record.ended == "revoked":
             raise Refusal(f"statement.key_id: {statement.key_id} is already revoked")
-        return Effects(ended_key=(statement.key_id, "revoked"), signatures=signatures)
+        return Effects(
+            ended_key=(statement.key_id, "revoked"), revoked_from=statement.revoked_at, signatures=signatures
+        )
     if view.key(statement.key_id) is not None:
         raise Refusal(f"statement.key_id: {statement.key_id} is already registered")
     assert statement.public_key is not None  # guaranteed by KeyStatement.from_json for add and rotate
@@ -239,3 +244,39 @@ class MemoryView:
             self.owners[record.custodian] = record.org
         if effects.link is not None:
             self.links[effects.link[0]] = effects.link[1]
+
+
+# ---- revocation -----------------------------------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(instant: datetime) -> int:
+    delta = instant - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class KeyUse:
+    """What a revocation means (docs/ledger.md, "Revocation"): from the revocation entry on, the key
+    signs nothing (log order, `_party_key`), and no handover it signed that *occurred* at or after the
+    revocation's `revoked_at` is trusted, wherever it sits in the log. The second rule reaches back over
+    entries already in the log, so the verifier keeps, per key, the handovers it signed whose
+    `occurred_at` is later than every earlier one's: the first handover at or after any instant is then
+    one binary search, in 16 bytes per kept handover."""
+
+    def __init__(self) -> None:
+        self._uses: dict[str, tuple[array[int], array[int]]] = {}
+
+    def record(self, index: int, statement: HandoverStatement) -> None:
+        micros = _micros(statement.occurred_at)
+        for key_id in {statement.sender.key_id, statement.receiver.key_id}:
+            times, indices = self._uses.setdefault(key_id, (array("q"), array("q")))
+            if not times or micros > times[-1]:
+                times.append(micros)
+                indices.append(index)
+
+    def first_since(self, key_id: str, instant: datetime) -> int | None:
+        """The index of the first handover signed by `key_id` that occurred at or after `instant`."""
+        times, indices = self._uses.get(key_id, (array("q"), array("q")))
+        position = bisect_left(times, _micros(instant))
+        return indices[position] if position < len(times) else None

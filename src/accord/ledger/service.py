@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
+from accord.domain.limits import check_name
 from accord.ledger import repository as repo
 from accord.ledger.checkpoint import Checkpoint, VerifierKey, cosign, open_checkpoint, parse_note, sign_checkpoint
 from accord.ledger.keys import Keyring, key_id
@@ -28,6 +29,7 @@ from accord.ledger.statements import (
     decode_entry,
     encode_entry,
     format_instant,
+    is_identifier,
     kind_of,
     signing_message,
     statement_bytes,
@@ -70,6 +72,10 @@ def init_ledger(conn: Connection, keyring: Keyring, origin: str) -> Ledger:
     """Create the log key (unless the keyring has one), the commitment secret and the head row."""
     if any(c.isspace() or c == "+" for c in origin) or not origin:
         raise Refusal(f"ledger id {origin!r}: must be non-empty, without spaces or '+'")
+    try:
+        check_name(origin)
+    except ValueError as exc:
+        raise Refusal(f"ledger id: {exc}") from None
     if origin in repo.ledger_ids(conn):
         raise Refusal(f"ledger {origin!r} already exists in this database")
     public = keyring.public(LOG_KEY) if keyring.has(LOG_KEY) else keyring.generate(LOG_KEY)
@@ -194,6 +200,18 @@ def revoke_custodian_key(
         revoked_at=revoked_at,
     )
     return _append(conn, ledger, statement, {"root": org_key_name(record.org)})
+
+
+def discredited_by_revocation(conn: Connection, ledger: Ledger, key: str, revoked_at: datetime) -> list[int]:
+    """The handovers already in the log that a revocation of `key` from `revoked_at` discredits: those it
+    signed that occurred at or after that instant (`verify` fails on the first, docs/ledger.md)."""
+    found = []
+    for index, data in repo.handovers_since(conn, ledger.origin, revoked_at):
+        statement = decode_entry(data).statement
+        assert isinstance(statement, HandoverStatement)  # the query reads handovers only
+        if key in (statement.sender.key_id, statement.receiver.key_id):
+            found.append(index)
+    return found
 
 
 def _new_custodian_key(ledger: Ledger) -> bytes:
@@ -412,9 +430,27 @@ def checkpoint_now(conn: Connection, ledger: Ledger) -> str:
     latest = repo.latest_checkpoint(conn, ledger.origin)
     if latest is not None and latest[0] == head.size:
         return latest[1]
-    checkpoint = Checkpoint(ledger.origin, head.size, head.frontier.root())
+    return _sign_checkpoint(conn, ledger, Checkpoint(ledger.origin, head.size, head.frontier.root()))
+
+
+def checkpoint_at(conn: Connection, ledger: Ledger, size: int) -> str:
+    """The signed checkpoint of the log's first `size` entries: the one stored for that size (with any
+    witness co-signatures), else signed now and stored. A receipt uses the checkpoint that ends with the
+    person's last handover, which proves that no later one exists in it."""
+    head = repo.read_head(conn, ledger.origin)
+    if not 0 < size <= head.size:
+        raise ValueError(f"no checkpoint of size {size}: the log has {head.size} entries")
+    if size == head.size:
+        return checkpoint_now(conn, ledger)
+    stored = repo.stored_checkpoint(conn, ledger.origin, size)
+    if stored is not None:
+        return stored
+    return _sign_checkpoint(conn, ledger, Checkpoint(ledger.origin, size, repo.root_at(conn, ledger.origin, size)))
+
+
+def _sign_checkpoint(conn: Connection, ledger: Ledger, checkpoint: Checkpoint) -> str:
     note = sign_checkpoint(checkpoint, ledger.origin, ledger.keyring.private(LOG_KEY)).text()
-    repo.store_checkpoint(conn, ledger.origin, head.size, note)
+    repo.store_checkpoint(conn, ledger.origin, checkpoint.size, note)
     return note
 
 
@@ -428,6 +464,8 @@ def consistency_proof(conn: Connection, ledger: str, size1: int, size2: int) -> 
 
 def add_witness(conn: Connection, ledger: Ledger, name: str) -> VerifierKey:
     """A witness key in the keyring (on its own node in production); return its cosignature/v1 key."""
+    if not is_identifier(name):
+        raise Refusal(f"witness {name!r}: must be an identifier (letters, digits, . _ : / -; at most 128)")
     key_name = witness_key_name(name)
     public = ledger.keyring.public(key_name) if ledger.keyring.has(key_name) else ledger.keyring.generate(key_name)
     conn.execute(insert(ledger_witness).values(ledger=ledger.origin, name=name, public_key=public))

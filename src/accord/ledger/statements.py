@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
+from accord.domain.limits import check_instant
 from accord.ledger.canonical import FormatError, canonical_known_shape, parse_strict
 from accord.ledger.keys import SIGNATURE_SIZE, WeakKeyError, b64, check_public_key, key_id, unb64
 
@@ -58,9 +59,14 @@ def _text(obj: dict[str, Any], name: str, where: str) -> str:
     return value
 
 
+def is_identifier(value: object) -> TypeGuard[str]:
+    """Letters, digits and . _ : / -, starting with a letter or digit, at most 128 characters."""
+    return isinstance(value, str) and _IDENTIFIER.fullmatch(value) is not None
+
+
 def _identifier(obj: dict[str, Any], name: str, where: str) -> str:
     value = obj[name]
-    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
+    if not is_identifier(value):
         raise FormatError(f"{where}.{name}: must be an identifier (letters, digits, . _ : / -)")
     return value
 
@@ -73,7 +79,10 @@ def _instant(obj: dict[str, Any], name: str, where: str) -> datetime:
         parsed = None
     if parsed is None or parsed.tzinfo is None or format_instant(parsed) != value:
         raise FormatError(f"{where}.{name}: must be a UTC instant such as 2025-03-15T23:30:00Z")
-    return parsed
+    try:
+        return check_instant(parsed)
+    except ValueError as exc:
+        raise FormatError(f"{where}.{name}: {exc}") from None
 
 
 def _country(obj: dict[str, Any], name: str, where: str) -> str:

@@ -2,8 +2,9 @@
 database or the operator's word.
 
 `verify_export` recomputes the root from the entries, checks every signature, decides key validity by log
-order, follows every person's custody chain, and checks that an older checkpoint is a prefix of the
-exported log. `verify_receipt` checks one person's custody chain from a self-contained receipt."""
+order and by each revocation's instant (`rules.KeyUse`), follows every person's custody chain, and checks
+that an older checkpoint is a prefix of the exported log. `verify_receipt` checks one person's custody
+chain from a self-contained receipt, and says whether it also proves that chain current."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,15 @@ from accord.ledger.checkpoint import (
 )
 from accord.ledger.keys import b64, unb64, verify_signature
 from accord.ledger.merkle import CompactRange, ProofError, leaf_hash, verify_inclusion
-from accord.ledger.rules import MemoryView, Refusal, SignatureCheck, check_entry, first_bad_signature
-from accord.ledger.statements import Entry, HandoverStatement, KeyStatement, OrgStatement, decode_entry
+from accord.ledger.rules import KeyUse, MemoryView, Refusal, SignatureCheck, check_entry, first_bad_signature
+from accord.ledger.statements import (
+    Entry,
+    HandoverStatement,
+    KeyStatement,
+    OrgStatement,
+    decode_entry,
+    format_instant,
+)
 
 CHECKPOINT_FILE = "checkpoint"
 ENTRIES_FILE = "entries.jsonl"
@@ -266,7 +275,7 @@ def verify_export(
 def _replay(
     directory: Path, keys: TrustedKeys, size: int, old: VerifiedCheckpoint | None, signatures: _Signatures
 ) -> Report:
-    tree, view = CompactRange(), MemoryView()
+    tree, view, uses = CompactRange(), MemoryView(), KeyUse()
     roots = {org: o.root_key for org, o in keys.organisations.items()}
     kinds: dict[str, int] = {}
     for _number, data in _entries(directory / ENTRIES_FILE):
@@ -284,6 +293,10 @@ def _replay(
         ):
             raise VerificationFailed(f"entry {index}: organisation name differs from keys.json", index)
         signatures.add(index, entry, [(c.role, c.public_key) for c in effects.signatures])
+        if isinstance(entry.statement, HandoverStatement):
+            uses.record(index, entry.statement)
+        elif effects.revoked_from is not None and isinstance(entry.statement, KeyStatement):
+            _check_revocation(uses, entry.statement, effects.revoked_from, index)
         view.apply(entry.statement.event_id, index, effects)
         tree.append(leaf)
         kinds[entry.kind] = kinds.get(entry.kind, 0) + 1
@@ -301,15 +314,34 @@ def _replay(
     return Report(size, tree.root(), (), kinds)
 
 
+def _check_revocation(uses: KeyUse, statement: KeyStatement, revoked_from: datetime, index: int) -> None:
+    """A revocation discredits every handover its key signed that occurred at or after `revoked_at`,
+    even one earlier in the log: such a log does not verify, naming the first such handover."""
+    first = uses.first_since(statement.key_id, revoked_from)
+    if first is not None:
+        raise VerificationFailed(
+            f"entry {first}: signed with key {statement.key_id} of {statement.custodian!r}, which entry {index}"
+            f" revokes from {format_instant(revoked_from)}, and it occurred at or after that instant: not trusted",
+            first,
+        )
+
+
 # ---- receipts -----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ReceiptReport:
+    """What a receipt proved. `last_to` received the person in the receipt's last handover, at
+    `last_at`; `current` is True when that handover is the last entry of the receipt's checkpoint, which
+    proves it was the person's latest handover in the log of `size` entries. Otherwise the receipt proves
+    inclusion only: a later handover may exist that it does not show."""
+
     person: str
-    custodian: str
+    last_to: str
+    last_at: datetime
     handovers: int
     size: int
+    current: bool
 
 
 @dataclass(frozen=True)
@@ -353,6 +385,7 @@ def verify_receipt(data: bytes, trusted: TrustedKeys) -> ReceiptReport:
         receipt = parse_strict(data)
         if receipt.get("format") != RECEIPT_FORMAT:
             raise FormatError(f"format is not {RECEIPT_FORMAT}")
+        _check_receipt_shape(receipt)
         checkpoint = open_trusted_checkpoint(receipt["checkpoint"], trusted, "receipt checkpoint").checkpoint
         handovers = _proven_items(receipt, "handovers", checkpoint.size, checkpoint.root)
         known = _receipt_keys(_proven_items(receipt, "keys", checkpoint.size, checkpoint.root), trusted)
@@ -369,7 +402,35 @@ def verify_receipt(data: bytes, trusted: TrustedKeys) -> ReceiptReport:
         _check_receipt_chain(item, statement, previous)
         previous = (item, statement)
     assert previous is not None
-    return ReceiptReport(previous[1].person, previous[1].receiver.custodian, len(handovers), checkpoint.size)
+    last, statement = previous
+    return ReceiptReport(
+        statement.person,
+        statement.receiver.custodian,
+        statement.occurred_at,
+        len(handovers),
+        checkpoint.size,
+        current=last.index == checkpoint.size - 1,
+    )
+
+
+def _check_receipt_shape(receipt: dict[str, Any]) -> None:
+    """The receipt's fields have the types `make_receipt` writes (FormatError naming the first that does
+    not), so that checking them can fail only with a verification message."""
+    if not isinstance(receipt.get("checkpoint"), str):
+        raise FormatError("checkpoint: must be the text of a signed checkpoint")
+    for name in ("handovers", "keys"):
+        items = receipt.get(name)
+        if not isinstance(items, list):
+            raise FormatError(f"{name}: must be a list")
+        for position, item in enumerate(items):
+            if not (
+                isinstance(item, dict)
+                and type(item.get("index")) is int
+                and isinstance(item.get("entry"), str)
+                and isinstance(item.get("proof"), list)
+                and all(isinstance(p, str) for p in item["proof"])
+            ):
+                raise FormatError(f"{name}[{position}]: must be {{index: integer, entry: base64, proof: [base64]}}")
 
 
 def _check_receipt_signatures(item: _Proven, s: HandoverStatement, known: dict[str, tuple[str, bytes, int]]) -> None:

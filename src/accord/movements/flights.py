@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from accord.domain.base import Fact, Record
 from accord.domain.codes import CountryCode
+from accord.domain.limits import MAX_LEGS, MAX_SEATS, Identifier, Name
 from accord.domain.time import Instant
 from accord.domain.world import World
 from accord.rules.decision import Pathway
@@ -40,7 +41,7 @@ class Airport(Record):
 class Serves(Record):
     """What a leg is for: the agreement its passengers are handed over under, or a repatriation."""
 
-    agreement: str | None = Field(default=None, min_length=1)
+    agreement: Identifier | None = None
     repatriation: CountryCode | None = None
 
     @model_validator(mode="after")
@@ -66,8 +67,8 @@ class Leg(Record):
     scheduled_departure: Instant
     scheduled_arrival: Instant
     serves: Serves | None = None  # None: a positioning or refuelling leg where nobody disembarks
-    facility: str | None = None  # the destination facility of the people who disembark here
-    receiving_custodian: str | None = None  # who signs for them on arrival
+    facility: Identifier | None = None  # the destination facility of the people who disembark here
+    receiving_custodian: Identifier | None = None  # who signs for them on arrival
 
     @model_validator(mode="after")
     def _consistent(self) -> Leg:
@@ -79,13 +80,13 @@ class Leg(Record):
 
 
 class Flight(Fact):
-    id: str = Field(min_length=1)
-    operator: str = Field(min_length=1)
+    id: Identifier
+    operator: Name = Field(min_length=1)
     funder: CountryCode
-    seats: int = Field(ge=1)
-    escort: str = Field(min_length=1)  # the custodian who holds the passengers between boarding and arrival
-    detention_custodian: str = Field(min_length=1)  # who hands the passengers to the escort at boarding
-    legs: tuple[Leg, ...] = Field(min_length=1)
+    seats: int = Field(ge=1, le=MAX_SEATS)
+    escort: Identifier  # the custodian who holds the passengers between boarding and arrival
+    detention_custodian: Identifier  # who hands the passengers to the escort at boarding
+    legs: tuple[Leg, ...] = Field(min_length=1, max_length=MAX_LEGS)
 
     @model_validator(mode="after")
     def _legs_chain(self) -> Flight:

@@ -18,6 +18,7 @@ from pydantic import Discriminator, Field, model_validator
 
 from accord.domain.base import Record
 from accord.domain.errors import Refused
+from accord.domain.limits import Name
 from accord.domain.time import Instant
 
 
@@ -78,7 +79,7 @@ PassengerKind = Literal[
 class _Event(Record):
     occurred_at: Instant
     recorded_at: Instant
-    actor: str = Field(min_length=1)
+    actor: Name = Field(min_length=1)
     reason: str = ""  # why, in words; for a strike the enumerated `strike_reason` says it in a code
     # Set on an event that claims to have happened before events already recorded: why it comes late
     # (docs/integrity.md, "Late entries").

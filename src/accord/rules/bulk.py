@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from accord.domain import World
+from accord.files import new_file, open_new, write_file
 from accord.rules.columnar.arrays import People
 from accord.rules.columnar.compile import Run, compile_run
 from accord.rules.columnar.engine import CHUNK, Block, Progress, Rows, decide_people, map_chunks
@@ -65,24 +66,22 @@ def fact_file(kind: str) -> str:
 # --- writing -----------------------------------------------------------------------------------------
 
 
-def write_bulk(directory: Path, world: World, title: str | None = None) -> None:
+def write_bulk(directory: Path, world: World, title: str | None = None, overwrite: bool = False) -> None:
     """Write a world as a bulk directory: its persons to Parquet (date-only values resolved in the rule
-    pack's timezone), everything else to world.yaml."""
+    pack's timezone), everything else to world.yaml. Files that exist are replaced only with `overwrite`."""
     caseload = caseload_of(world.persons, pack_for_world(world).timezone)
-    write_world_file(directory, world.model_copy(update={"persons": ()}), title)
-    write_caseload(directory, caseload)
+    write_world_file(directory, world.model_copy(update={"persons": ()}), title, overwrite)
+    write_caseload(directory, caseload, overwrite)
 
 
-def write_world_file(directory: Path, world: World, title: str | None = None) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / WORLD_FILE).write_text(dump_world(world, title), encoding="utf-8")
+def write_world_file(directory: Path, world: World, title: str | None = None, overwrite: bool = False) -> None:
+    write_file(directory / WORLD_FILE, dump_world(world, title), overwrite=overwrite)
 
 
-def write_caseload(directory: Path, caseload: Caseload) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    pq.write_table(caseload.persons, directory / PERSONS_FILE)
-    for kind, table in caseload.facts.items():
-        pq.write_table(table, directory / fact_file(kind))
+def write_caseload(directory: Path, caseload: Caseload, overwrite: bool = False) -> None:
+    for name, table in [(PERSONS_FILE, caseload.persons), *((fact_file(k), t) for k, t in caseload.facts.items())]:
+        with new_file(directory / name, overwrite=overwrite) as temporary:
+            pq.write_table(table, temporary)
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -239,6 +238,7 @@ def run_bulk_decide(
     fmt: str = "json",
     pack: Pack | None = None,
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> BulkRun:
     """Decide a bulk directory at `as_of` as known at `known_at` (default `as_of`).
 
@@ -246,7 +246,8 @@ def run_bulk_decide(
     With `output`, they are written there as `fmt`: "parquet" (one row per pathway, docs/bulk-format.md)
     or "json" (the decision JSON of WORLD_FORMAT.md). `person_ids` restricts the decisions to those people,
     in that order; an id unknown at `known_at` raises UnknownPerson. `progress` hears of each chunk of
-    people decided when the decisions are streamed to a Parquet file."""
+    people decided when the decisions are streamed to a Parquet file. An existing `output` is replaced only
+    with `overwrite` (accord.files: whole, never through a symlink)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     known_at = known_at or as_of
@@ -254,13 +255,12 @@ def run_bulk_decide(
     pack, book = run.pack, Codebook.of(run)
     known = people.recorded_at <= micros(known_at)
     if output is not None and fmt == "parquet" and person_ids is None:
-        output.parent.mkdir(parents=True, exist_ok=True)
         chunks = map_chunks(run, people, partial(coded_chunk, book), progress=progress)
-        pathways, allowed = stream_decisions(output, chunks)
+        with new_file(output, overwrite=overwrite) as temporary:
+            pathways, allowed = stream_decisions(temporary, chunks)
         return BulkRun(int(np.count_nonzero(known)), pathways, allowed, pack.name, book.era, None, output)
     if output is not None and fmt == "json" and person_ids is None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with output.open("w", encoding="utf-8") as handle:
+        with open_new(output, "w", overwrite=overwrite, encoding="utf-8") as handle:
             persons, pathways, allowed = _stream_json(people, run, handle.write, progress)
             handle.write("\n")
         return BulkRun(persons, pathways, allowed, pack.name, book.era, None, output)
@@ -272,12 +272,11 @@ def run_bulk_decide(
     decisions = None
     if output is not None and fmt == "parquet":
         asked = None if wanted is None else [int(r) for r in wanted]
-        _write_parquet(output, decisions_table(book, rows, people.ids if asked else None, asked))
+        _write_parquet(output, decisions_table(book, rows, people.ids if asked else None, asked), overwrite)
     else:
         decisions = decision_set(book, rows, people.ids.to_pylist(), [int(r) for r in chosen])
     if output is not None and decisions is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(decisions.to_json(), indent=2) + "\n", encoding="utf-8")
+        write_file(output, json.dumps(decisions.to_json(), indent=2) + "\n", overwrite=overwrite)
     return BulkRun(
         persons=len(chosen),
         pathways=len(rows),
@@ -429,9 +428,9 @@ WRITE_OPTIONS: dict[str, Any] = {"compression": "lz4", "use_dictionary": False, 
 ROW_GROUP = 4 << 20
 
 
-def _write_parquet(output: Path, table: pa.Table) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, output, row_group_size=ROW_GROUP, **WRITE_OPTIONS)
+def _write_parquet(output: Path, table: pa.Table, overwrite: bool) -> None:
+    with new_file(output, overwrite=overwrite) as temporary:
+        pq.write_table(table, temporary, row_group_size=ROW_GROUP, **WRITE_OPTIONS)
 
 
 def coded_chunk(book: Codebook, blocks: list[Block]) -> tuple[pa.Table, int]:

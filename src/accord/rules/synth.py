@@ -9,6 +9,7 @@ The rest (legal statuses, orders, protections, claims, notices) is modelled to r
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,7 +22,8 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from accord.domain import World
-from accord.rules.bulk import PERSONS_FILE, fact_file, write_world_file
+from accord.files import new_file, refuse_existing
+from accord.rules.bulk import PERSONS_FILE, WORLD_FILE, fact_file, write_world_file
 from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA
 from accord.rules.columnar.zones import MICROS_PER_DAY, micros
 
@@ -210,13 +212,32 @@ def synth_world() -> World:
 
 
 def synthesize(
-    directory: Path, people: int, seed: int, chunk: int = 1 << 20, progress: Callable[[int], None] | None = None
+    directory: Path,
+    people: int,
+    seed: int,
+    chunk: int = 1 << 20,
+    progress: Callable[[int], None] | None = None,
+    overwrite: bool = False,
 ) -> None:
-    """Write a bulk directory of `people` synthetic persons (deterministic for a seed)."""
-    write_world_file(directory, synth_world(), title=f"Synthetic caseload: {people} people, seed {seed}")
-    writers = {PERSONS_FILE: pq.ParquetWriter(directory / PERSONS_FILE, PERSONS_SCHEMA, compression="lz4")}
-    for kind, schema in FACT_SCHEMAS.items():
-        writers[fact_file(kind)] = pq.ParquetWriter(directory / fact_file(kind), schema, compression="lz4")
+    """Write a bulk directory of `people` synthetic persons (deterministic for a seed). Files that exist
+    are replaced only with `overwrite`; each appears whole once the caseload is written (accord.files)."""
+    schemas = {PERSONS_FILE: PERSONS_SCHEMA, **{fact_file(kind): schema for kind, schema in FACT_SCHEMAS.items()}}
+    refuse_existing([directory / name for name in (WORLD_FILE, *schemas)], overwrite=overwrite)
+    with ExitStack() as files:
+        paths = {name: files.enter_context(new_file(directory / name, overwrite=overwrite)) for name in schemas}
+        _write_chunks(paths, schemas, people, seed, chunk, progress)
+        write_world_file(directory, synth_world(), f"Synthetic caseload: {people} people, seed {seed}", overwrite)
+
+
+def _write_chunks(
+    paths: dict[str, Path],
+    schemas: dict[str, pa.Schema],
+    people: int,
+    seed: int,
+    chunk: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    writers = {name: pq.ParquetWriter(paths[name], schema, compression="lz4") for name, schema in schemas.items()}
     try:
         rng = np.random.default_rng(seed)
         for base in range(0, people, chunk):

@@ -165,12 +165,20 @@ class PlanReport:
         return self.earliest_departure is not None and self.earliest_departure - self.known_at > RECHECK_HORIZON
 
 
-def plan_flights(conn: Connection, flight_ids: Sequence[str], step: Step, time_limit: float = 8.0) -> PlanReport:
+def plan_flights(
+    conn: Connection, flight_ids: Sequence[str], step: Step, time_limit: float = 8.0, *, reserve: bool = True
+) -> PlanReport:
     """Choose people for the flights: those allowed on a leg's pathway at each flight's scheduled
     departure (as known at the step's recording instant), within free seats and each agreement's places
     left. The step's `at` is when the plan is made: a departure more than 24 h later gets the
-    `recheck_before_boarding` warning."""
-    flights = repo.load_flights(conn, flight_ids)
+    `recheck_before_boarding` warning.
+
+    With `reserve` (a plan to apply), the planning lock and the flights' locks are taken first, so that the
+    plan sees every plan committed before it: two plans never seat one person twice, nor count the same
+    places twice. A dry run passes `reserve=False` and locks nothing."""
+    if reserve:
+        repo.lock_planning(conn)
+    flights = repo.load_flights(conn, flight_ids, lock=reserve)
     for flight in flights.values():
         manifest = repo.load_manifest(conn, flight)
         if manifest.state is not None:

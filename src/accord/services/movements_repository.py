@@ -2,7 +2,14 @@
 
 Every manifest change goes through `append`, which folds the events through the pure state machine first
 (so a refused transition writes nothing), then appends them and brings the projection up to date in the
-caller's transaction."""
+caller's transaction.
+
+Concurrency (docs/movements.md, "Concurrent writers"): every writer loads its flight with `load_flight`
+(or `load_flights`), which locks the flight's row for the rest of the transaction, in id order, before it
+reads the manifest: writers of one flight's event stream queue there and each reads the events its
+predecessor committed, so sequence numbers never collide. Plans that create manifests take the `planning`
+lock first (`lock_planning`), so a plan sees the manifests of every plan before it; and a person holds a
+seat on at most one manifest (checked here, and by a unique index)."""
 
 from __future__ import annotations
 
@@ -11,12 +18,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, UpdateBase, and_, bindparam, func, insert, select, update
+from sqlalchemy import Column, Connection, Select, UpdateBase, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from accord.movements.flights import Flight
 from accord.movements.manifest import (
+    SEATED,
     EventEnvelope,
     LifecycleEvent,
     Manifest,
@@ -37,6 +46,9 @@ from accord.store.tables_movements import (
 )
 from accord.store.tables_movements import (
     movement_flights as flights_table,
+)
+from accord.store.tables_movements import (
+    movement_locks as locks_table,
 )
 from accord.store.tables_movements import (
     movement_manifests as manifests_table,
@@ -74,20 +86,38 @@ def save_flight(conn: Connection, flight: Flight, recorded_at: datetime) -> bool
     return True
 
 
-def load_flight(conn: Connection, flight_id: str) -> Flight:
-    body = conn.execute(select(flights_table.c.body).where(flights_table.c.id == flight_id)).scalar_one_or_none()
-    if body is None:
-        raise UnknownFlight(f"no flight {flight_id!r} (add it with `accord flight add FILE`)")
-    return Flight.model_validate_json(body)
+# A no-op UPDATE is the one statement that locks the row on PostgreSQL and takes SQLite's single writer
+# lock; RETURNING reads the flight in the same statement (as the ledger's head is locked).
+_LOCK_FLIGHT = (
+    update(flights_table)
+    .where(flights_table.c.id == bindparam("flight"))
+    .values(id=flights_table.c.id)
+    .returning(flights_table.c.body)
+)
 
 
-def load_flights(conn: Connection, flight_ids: Iterable[str]) -> dict[str, Flight]:
-    """The flights asked for, in the order asked, read in a few statements."""
+def load_flight(conn: Connection, flight_id: str, *, lock: bool = True) -> Flight:
+    """The stored flight. With `lock` (what every writer does) its row is locked until the transaction
+    ends, so that writers of its manifest queue and each reads what the one before it committed; a reader
+    that writes nothing passes `lock=False`."""
+    return load_flights(conn, [flight_id], lock=lock)[flight_id]
+
+
+def load_flights(conn: Connection, flight_ids: Iterable[str], *, lock: bool = True) -> dict[str, Flight]:
+    """The flights asked for, in the order asked. With `lock`, each row is locked (see `load_flight`) in id
+    order, so that two writers of overlapping sets of flights never deadlock; without, they are read in a
+    few statements."""
     wanted = list(dict.fromkeys(flight_ids))
     bodies: dict[str, str] = {}
-    for chunk in _chunks(wanted):
-        query = select(flights_table.c.id, flights_table.c.body).where(flights_table.c.id.in_(chunk))
-        bodies.update((row.id, row.body) for row in conn.execute(query))
+    if lock:
+        for flight_id in sorted(wanted):
+            body = conn.execute(_LOCK_FLIGHT, {"flight": flight_id}).scalar_one_or_none()
+            if body is not None:
+                bodies[flight_id] = body
+    else:
+        for chunk in _chunks(wanted):
+            query = select(flights_table.c.id, flights_table.c.body).where(flights_table.c.id.in_(chunk))
+            bodies.update((row.id, row.body) for row in conn.execute(query))
     missing = [f for f in wanted if f not in bodies]
     if missing:
         raise UnknownFlight(f"no flight {missing[0]!r} (add it with `accord flight add FILE`)")
@@ -262,7 +292,25 @@ def _project_passengers(conn: Connection, changes: list[tuple[Flight, Manifest, 
         if person not in before.passengers
     ]
     if added:
-        _executemany(conn, insert(p), added)
+        _refuse_second_seats(conn, added)
+        try:
+            _executemany(conn, insert(p), added)
+        except IntegrityError as exc:  # the unique index: a concurrent writer seated one of them first
+            raise MovementError(
+                "a person would hold a seat on two manifests (another manifest took them concurrently); plan again"
+            ) from exc
+
+
+def _refuse_second_seats(conn: Connection, added: list[dict[str, object]]) -> None:
+    """A person holds a seat (planned, boarded or held) on at most one manifest."""
+    p = passengers_table
+    wanted = [str(row["person_id"]) for row in added]
+    for chunk in _chunks(wanted):
+        query = select(p.c.person_id, p.c.flight_id).where(
+            p.c.person_id.in_(chunk), p.c.status.in_([s.value for s in SEATED])
+        )
+        for person_id, flight_id in conn.execute(query.order_by(p.c.person_id)):
+            raise MovementError(f"{person_id} already holds a seat on flight {flight_id}")
 
 
 def _strike(passenger: Passenger) -> str | None:
@@ -371,13 +419,27 @@ def guard_agreements(conn: Connection, agreement_ids: Iterable[str]) -> None:
     """Take the capacity guard of each agreement, in a fixed order (so that two locks never deadlock),
     until the end of the transaction."""
     for agreement_id in sorted(set(agreement_ids)):
-        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        conn.execute(
-            dialect_insert(guards)
-            .values(agreement_id=agreement_id, locks=0)
-            .on_conflict_do_nothing(index_elements=["agreement_id"])
-        )
-        conn.execute(update(guards).where(guards.c.agreement_id == agreement_id).values(locks=guards.c.locks + 1))
+        _take_row(conn, guards.c.agreement_id, agreement_id, guards.c.locks)
+
+
+PLANNING = "planning"
+
+
+def lock_planning(conn: Connection) -> None:
+    """Take the planning lock until the end of the transaction: a plan that will create manifests takes
+    it before it reads who is free, so it sees every plan committed before it, and two plans never seat
+    one person twice nor count the same places twice."""
+    _take_row(conn, locks_table.c.name, PLANNING, locks_table.c.taken)
+
+
+def _take_row(conn: Connection, key: Column[str], value: str, counter: Column[int]) -> None:
+    """Create the row `key = value` if it is missing, then update it: the write is what locks it (a row
+    lock on PostgreSQL, the writer lock on SQLite)."""
+    table = key.table
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    missing = dialect_insert(table).values({key.name: value, counter.name: 0})
+    conn.execute(missing.on_conflict_do_nothing(index_elements=[key.name]))
+    conn.execute(update(table).where(key == value).values({counter.name: counter + 1}))
 
 
 def events_of(conn: Connection, person_id: str) -> list[tuple[str, Event]]:

@@ -103,7 +103,7 @@ def person_status(conn: Connection, ledger: Ledger | None, person_id: str, at: d
     if not history:
         return PersonStatus(person_id, at, custody, None, None, None, None, decision, late)
     flight_id, last = history[-1]
-    flight = repo.load_flight(conn, flight_id)
+    flight = repo.load_flight(conn, flight_id, lock=False)
     until_then = _prefix(repo.flight_events(conn, flight_id), at, lambda event: event)
     manifest = replay(flight.id, len(flight.legs), until_then)
     state = manifest.state.value if manifest.state is not None else None

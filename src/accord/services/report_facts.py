@@ -20,7 +20,8 @@ from sqlalchemy import Connection
 
 from accord.billing.ledger_source import periods_from_ledger
 from accord.domain import World
-from accord.domain.time import PLAUSIBLE_FROM, local_date, to_instant, zone
+from accord.domain.limits import EARLIEST
+from accord.domain.time import local_date, to_instant, zone
 from accord.ledger.keys import Keyring
 from accord.ledger.repository import ledger_ids
 from accord.ledger.service import open_ledger
@@ -276,7 +277,7 @@ def _custody_rows(
         for head in range(record.headcount):
             person = record.person or f"block:{record.agreement}:{record.intake}:{head}"
             # A record without recorded_at is known from the start, as its file says.
-            known_from = record.recorded_at or PLAUSIBLE_FROM
+            known_from = record.recorded_at or EARLIEST
             yield _custody_row(world, people, record.agreement, person, record.intake, record.release, known_from)
 
 

@@ -12,15 +12,22 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from accord.domain.base import recorded_claims
-from accord.domain.errors import InvalidInput
-from accord.domain.time import rfc3339
 from accord.services.clock import Clock
 from accord.services.steps import DEFAULT_SKEW
 from accord.store.clock import stamp
 from accord.store.persons_csv import CsvImportReport, import_persons_csv
 from accord.store.writer import ImportReport, import_document
+from accord.store.writer import import_world_file as store_world_file
 from accord.world.document import WorldDocument
+
+
+def import_world_file(
+    conn: Connection, clock: Clock, path: Path, source: str, skew: timedelta = DEFAULT_SKEW
+) -> ImportReport:
+    """Validate and store a world file in the caller's transaction, persons as they are read; the
+    caller rolls back on any error (WorldInvalid, InvalidInput, Refused)."""
+    now = stamp(conn, clock.now())
+    return store_world_file(conn, path, now=now, source=source, claims_until=now + skew)
 
 
 def import_world(
@@ -28,16 +35,7 @@ def import_world(
 ) -> ImportReport:
     """Store a validated world document in the caller's transaction (nothing when it is refused)."""
     now = stamp(conn, clock.now())
-    limit = now + skew
-    late = [(path, at) for path, at in recorded_claims(document.world, ("world",)) if at > limit]
-    if late:
-        path, at = late[0]
-        raise InvalidInput(
-            f"{source}: {path}: {rfc3339(at)} is later than the recording clock {rfc3339(now)}"
-            + (f" (and {len(late) - 1} more)" if len(late) > 1 else "")
-            + ": a file cannot say the system learnt something it has not learnt yet"
-        )
-    return import_document(conn, document, now=now, source=source)
+    return import_document(conn, document, now=now, source=source, claims_until=now + skew)
 
 
 def import_persons(
@@ -47,10 +45,17 @@ def import_persons(
     *,
     quarantine: Path | None = None,
     all_or_nothing: bool = False,
+    overwrite_quarantine: bool = False,
     skew: timedelta = DEFAULT_SKEW,
 ) -> CsvImportReport:
     """Store the valid rows of a persons CSV; a row claiming a future `recorded_at` is invalid."""
     now = stamp(conn, clock.now())
     return import_persons_csv(
-        conn, path, now=now, quarantine=quarantine, all_or_nothing=all_or_nothing, claims_until=now + skew
+        conn,
+        path,
+        now=now,
+        quarantine=quarantine,
+        all_or_nothing=all_or_nothing,
+        overwrite_quarantine=overwrite_quarantine,
+        claims_until=now + skew,
     )

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from accord.domain import Person, World, problems
 from accord.domain.base import recorded_claims
+from accord.files import open_new, safe_cell
 from accord.store.reader import stored_sending_state
 from accord.store.records import PERSONS, flatten
 from accord.store.writer import ImportReport, Writer
@@ -95,13 +96,16 @@ def import_persons_csv(
     quarantine: Path | None = None,
     chunk: int = 5000,
     all_or_nothing: bool = False,
+    overwrite_quarantine: bool = False,
     claims_until: datetime | None = None,
 ) -> CsvImportReport:
     """Store every valid row of the CSV at `path` in the caller's transaction; write the others to the
     quarantine file (only when there are any). Raises `CsvInvalid` when the header is unusable, and, with
     `all_or_nothing`, when any row is invalid (every invalid row located, no quarantine file written);
-    the caller's transaction must then be rolled back, as a `with engine.begin()` block does. A row whose
-    `recorded_at` (any of its entries') is later than `claims_until` is invalid."""
+    the caller's transaction must then be rolled back, as a `with engine.begin()` block does. An existing
+    quarantine file is replaced only with `overwrite_quarantine` (else OutputRefused, and the caller must
+    roll back too). A row whose `recorded_at` (any of its entries') is later than `claims_until` is
+    invalid."""
     quarantine = quarantine or default_quarantine(path)
     if quarantine.resolve() == path.resolve():
         raise CsvInvalid([LocatedError(str(path), 1, "(file)", "the quarantine file cannot be the input")])
@@ -136,7 +140,8 @@ def import_persons_csv(
     writer.write(flatten(PERSONS, batch))
     report.stored += len(batch)
     if rejected:
-        _write_quarantine(quarantine, [*QUARANTINE_COLUMNS, *_data_values(header, header)], rejected)
+        header_row = [*QUARANTINE_COLUMNS, *_data_values(header, header)]
+        _write_quarantine(quarantine, header_row, rejected, overwrite_quarantine)
         report.quarantined, report.quarantine_path = len(rejected), quarantine
     return report
 
@@ -307,8 +312,10 @@ def _cell(value: Any, separator: str, forbidden: str = "") -> str:
     return text
 
 
-def _write_quarantine(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+def _write_quarantine(path: Path, header: list[str], rows: list[list[str]], overwrite: bool) -> None:
+    """The invalid rows as a CSV to correct and import again; its cells are spreadsheet-safe
+    (`safe_cell`), so a planted formula is shown, not run, when the file is opened to be corrected."""
+    with open_new(path, "w", overwrite=overwrite, newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([safe_cell(cell) for cell in row] for row in rows)

@@ -5,13 +5,17 @@
 counts and court-order propagation read a few indexed rows instead of replaying every manifest.
 `movement_capacity_guards` holds one row per agreement that every lock updates first: the row lock
 serialises the locks that compete for the same agreement's places (PostgreSQL), and the write takes the
-database lock at once (SQLite), so the count that follows cannot be stale.
+database lock at once (SQLite), so the count that follows cannot be stale. `movement_locks` holds named
+locks taken the same way: `planning` serialises plans that create manifests, so a plan sees every plan
+committed before it. A person holds a seat on at most one manifest: a partial unique index on
+`movement_passengers(person_id)` over the seated statuses makes the opposite unrepresentable.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, String, Table, Text, UniqueConstraint
 
+from accord.movements.manifest import SEATED
 from accord.store.schema import metadata
 from accord.store.types import Id, UtcDateTime
 
@@ -63,12 +67,27 @@ movement_passengers = Table(
     Index("ix_movement_passengers_person", "person_id"),
     Index("ix_movement_passengers_agreement", "agreement_id", "status"),
 )
+_seated = movement_passengers.c.status.in_(sorted(status.value for status in SEATED))
+Index(
+    "uq_movement_passengers_seated_person",
+    movement_passengers.c.person_id,
+    unique=True,
+    sqlite_where=_seated,
+    postgresql_where=_seated,
+)
 
 movement_capacity_guards = Table(
     "movement_capacity_guards",
     metadata,
     Column("agreement_id", String(200), primary_key=True),
     Column("locks", Integer, nullable=False),
+)
+
+movement_locks = Table(
+    "movement_locks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("taken", Integer, nullable=False),  # how many times; the write is what takes the lock
 )
 
 movement_incidents = Table(

@@ -12,17 +12,23 @@ write's own instant is the `imports` row's `imported_at`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
-from accord.domain.errors import Refused
-from accord.store.records import Key, NewRow, Part, flatten_document
+from accord.collector import collector_paused
+from accord.domain.base import recorded_claims
+from accord.domain.errors import InvalidInput, Refused
+from accord.domain.people import Person
+from accord.store.records import PERSONS, Key, NewRow, Part, flatten, flatten_document
 from accord.store.tables_world import imports
 from accord.world.document import WorldDocument
+from accord.world.stream import CHUNK, stream_world_file
 
 # Keys are looked up in chunks so that one statement stays within every backend's parameter limit.
 _LOOKUP_CHUNK = 1000
@@ -198,15 +204,73 @@ def _refuse_replacement(table: Table, replaced: list[Key], retracted: int) -> No
         raise Refused(f"the file leaves out {retracted} stored {what}(s); {_NEVER[table.name]}")
 
 
+def _refuse_future_claims(records: Sequence[BaseModel], limit: datetime | None, source: str) -> None:
+    """A file cannot say the system learnt something it has not learnt yet (docs/integrity.md)."""
+    if limit is None:
+        return
+    late = [(path, at) for record in records for path, at in recorded_claims(record) if at > limit]
+    if late:
+        path, at = late[0]
+        more = f" (and {len(late) - 1} more)" if len(late) > 1 else ""
+        raise InvalidInput(
+            f"{source}: {path or 'record'}: recorded_at {at.isoformat()} is later than the recording clock "
+            f"allows ({limit.isoformat()}){more}: a file cannot say the system learnt something it has not "
+            "learnt yet"
+        )
+
+
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def import_document(connection: Connection, document: WorldDocument, *, now: datetime, source: str) -> ImportReport:
-    """Store a validated world document in the caller's transaction. `now` is the import instant (the
-    system clock): when a replaced record stopped being current, and the `imports` row's time. Stored
-    court orders and agreement versions are never replaced (Refused)."""
+def import_world_file(
+    connection: Connection,
+    path: Path,
+    *,
+    now: datetime,
+    source: str,
+    claims_until: datetime | None = None,
+    chunk: int = CHUNK,
+) -> ImportReport:
+    """Validate the world file at `path` and store it in the caller's transaction, its persons `chunk` at
+    a time as they are read (`world.stream`): a world of any size in the memory of a few thousand people.
+    `now` is the import instant (the system clock): when a replaced record stopped being current, and the
+    `imports` row's time. Raises WorldInvalid when the file does not validate, InvalidInput when a record
+    claims a `recorded_at` later than `claims_until`, Refused when it would replace a stored court order or
+    agreement version; the caller must then roll back, as a `with engine.begin()` block does, since some
+    persons may already be written."""
     writer = Writer(connection, now=now, kind="world", source=source, immutable=IMMUTABLE)
-    writer.write(flatten_document(document))
+
+    def write_persons(people: Sequence[Person]) -> None:
+        _refuse_future_claims(people, claims_until, source)
+        writer.write(flatten(PERSONS, people))
+
+    with collector_paused():
+        streamed = stream_world_file(path, write_persons, chunk)
+        _refuse_future_claims([streamed.document.world], claims_until, source)
+        writer.write(flatten_document(streamed.document))
+    return writer.report
+
+
+def import_document(
+    connection: Connection,
+    document: WorldDocument,
+    *,
+    now: datetime,
+    source: str,
+    claims_until: datetime | None = None,
+    chunk: int = 5000,
+) -> ImportReport:
+    """Store a validated world document in the caller's transaction, as `import_world_file` stores a
+    file. Persons are flattened and written `chunk` at a time, as `import-persons` writes them, so that
+    their rows never all sit in memory at once."""
+    _refuse_future_claims([document.world], claims_until, source)
+    writer = Writer(connection, now=now, kind="world", source=source, immutable=IMMUTABLE)
+    persons = document.world.persons
+    without_persons = document.world.model_copy(update={"persons": ()})
+    with collector_paused():
+        writer.write(flatten_document(document.model_copy(update={"world": without_persons})))
+        for start in range(0, len(persons), chunk):
+            writer.write(flatten(PERSONS, persons[start : start + chunk]))
     return writer.report

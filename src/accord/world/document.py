@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Discriminator, Field, Tag
 
 from accord.domain.base import Record
 from accord.domain.codes import CountryCode
+from accord.domain.limits import FIRST_YEAR, LAST_YEAR, Identifier, Text
 from accord.domain.orders import PathwayKind
 from accord.domain.time import Instant
 from accord.domain.world import World
@@ -21,6 +22,8 @@ _YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 def _year_month(value: str) -> str:
     if not _YEAR_MONTH.match(value):
         raise ValueError(f"{value!r} is not a month written YYYY-MM")
+    if not FIRST_YEAR <= int(value[:4]) <= LAST_YEAR:
+        raise ValueError(f"{value!r} is outside the months Accord accepts ({FIRST_YEAR}-01 to {LAST_YEAR}-12)")
     return value
 
 
@@ -30,7 +33,7 @@ YearMonth = Annotated[str, AfterValidator(_year_month)]
 class ExpectedPathway(Record):
     kind: PathwayKind
     destination: CountryCode | None = None
-    agreement: str | None = None
+    agreement: Identifier | None = None
     status: Literal["allowed", "blocked"]
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -40,11 +43,11 @@ class ExpectedPathway(Record):
 class DecisionCheck(Record):
     as_of: Instant
     known_at: Instant | None = None
-    expect: dict[str, tuple[ExpectedPathway, ...]]
+    expect: dict[Identifier, tuple[ExpectedPathway, ...]]
 
 
 class BillRequest(Record):
-    agreement: str
+    agreement: Identifier
     from_: YearMonth = Field(alias="from")
     to: YearMonth
 
@@ -72,7 +75,7 @@ Check = Annotated[
 
 class WorldDocument(Record):
     format: Literal["accord.world/1"]
-    title: str | None = None
-    source: str | None = None
+    title: Text | None = None
+    source: Text | None = None
     world: World
     checks: tuple[Check, ...] = ()

@@ -28,7 +28,8 @@ def _plain(value: Any) -> Any:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # values shared in memory are written out each time: input files refuse aliases
 
 
 def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.Node:

@@ -9,10 +9,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from accord.collector import collector_paused
 from accord.domain import Agreement, Facility, Person, World, problems
 from accord.domain.agreements import Country
 from accord.domain.custody import CustodyRecord
 from accord.domain.orders import CourtOrder
+from accord.world import yamlsource
 from accord.world.document import WorldDocument
 from accord.world.yamlsource import LocatedError, Path, SourceMap, YamlSyntaxError, dotted, load_yaml
 
@@ -38,12 +40,19 @@ def load_located(
 ) -> T:
     """Parse one YAML document and validate it; every error (syntax, duplicate keys, validation) is
     located in the file and raised together as `invalid`. World files, packs, flight files and court-order
-    files all load this way."""
+    files all load this way.
+
+    A valid file is parsed once without line numbers (the cheap way, which matters for a world of a
+    hundred thousand people); only a file with mistakes is parsed again to locate them."""
     try:
-        raw, source, errors = load_yaml(text, file)
+        with collector_paused():
+            raw, source, errors = load_yaml(text, file, locate=False)
+            value, more = validate(raw, source)
+            if errors or more or value is None:
+                raw, source, errors = load_yaml(text, file)
+                value, more = validate(raw, source)
     except YamlSyntaxError as exc:
         raise invalid([exc.error]) from exc
-    value, more = validate(raw, source)
     errors = sorted([*errors, *more], key=lambda e: (e.line, e.path))
     if errors or value is None:
         raise invalid(errors)
@@ -53,11 +62,9 @@ def load_located(
 def read_text(path: str | FsPath) -> str:
     """A file's text; an unreadable or non-UTF-8 file is a located error, not a traceback."""
     try:
-        return FsPath(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WorldInvalid([LocatedError(str(path), 1, "(file)", f"cannot read: {exc.strerror}")]) from exc
-    except UnicodeDecodeError as exc:
-        raise WorldInvalid([LocatedError(str(path), 1, "(file)", f"not UTF-8 text: {exc.reason}")]) from exc
+        return yamlsource.read_text(FsPath(path))
+    except YamlSyntaxError as exc:
+        raise WorldInvalid([exc.error]) from exc
 
 
 def load_world_text(text: str, file: str) -> WorldDocument:

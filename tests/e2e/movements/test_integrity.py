@@ -177,7 +177,7 @@ def test_instants_must_be_plausible(cli: CliRunner, tmp_path: Path) -> None:
     _flown_and_held(cli)
     future = "person: V3\nfrom: ICE-AIR\nto: ICE-HRL\nplace: X\noccurred_at: '9000-01-01T00:00:00Z'\nlegal_basis: x\n"
     (tmp_path / "future.yaml").write_text(future)
-    assert "outside the plausible range" in run(cli, "ledger", "append", "future.yaml", code=2)
+    assert "outside the instants Accord accepts" in run(cli, "ledger", "append", "future.yaml", code=2)
     (tmp_path / "soon.yaml").write_text(future.replace("9000-01-01", "2099-01-01"))
     assert "later than the recording clock" in run(cli, "ledger", "append", "soon.yaml", code=2)
     assert "later than the recording clock" in run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -213,13 +214,15 @@ def test_never_registered_key(busy_world: World) -> None:
 
 
 def test_revoked_and_rotated_keys(busy_world: World) -> None:
+    after_every_handover = T0 + timedelta(hours=2)  # so that only the log-order rule is at stake here
     with busy_world.engine.begin() as conn:
         view = repo.DatabaseView(conn, busy_world.ledger.origin)
         old_key = view.active_key("cecot")
         assert old_key is not None
         revoke_custodian_key(
-            conn, busy_world.ledger, key=old_key, reason="laptop stolen", revoked_at=T0, recorded_at=T0
-        )
+            conn, busy_world.ledger, key=old_key, reason="laptop stolen", revoked_at=after_every_handover,
+            recorded_at=after_every_handover,
+        )  # fmt: skip
     with pytest.raises(Refusal, match="no active key"):
         busy_world.handover("A-100", "cecot", "ice-air", 60)
     _index, data = last_handover(busy_world)

@@ -13,5 +13,5 @@ def test_export_verifies(busy_world: World) -> None:
         custody = where(conn, w.ledger, "A-200")
     report = verify_export(w.directory / "export", keys, workers=1)
     assert report.size == size == 11
-    assert verify_receipt(receipt, keys).custodian == "cecot"
+    assert verify_receipt(receipt, keys).last_to == "cecot"
     assert custody is not None and custody.custodian == "cecot"

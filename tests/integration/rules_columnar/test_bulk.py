@@ -56,7 +56,7 @@ def test_decisions_parquet_decodes_to_what_the_engine_decided(tmp_path: Path) ->
         known_at = as_of - timedelta(days=30)
         decided = run_bulk_decide(tmp_path / "in", as_of, known_at).decisions
         assert decided is not None and any(p.status == "blocked" for d in decided.decisions for p in d.pathways)
-        run_bulk_decide(tmp_path / "in", as_of, known_at, output=tmp_path / "d.parquet", fmt="parquet")
+        run_bulk_decide(tmp_path / "in", as_of, known_at, output=tmp_path / "d.parquet", fmt="parquet", overwrite=True)
         assert read_decisions(tmp_path / "d.parquet", tmp_path / "in") == decided
     some = [decided.decisions[i].person for i in (7, 3, 7)]
     run_bulk_decide(tmp_path / "in", as_of, known_at, some, output=tmp_path / "some.parquet", fmt="parquet")

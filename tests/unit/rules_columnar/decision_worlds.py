@@ -35,7 +35,7 @@ from accord.domain import (
 )
 
 EDT, EST, UTC_ = timezone(timedelta(hours=-4)), timezone(timedelta(hours=-5)), UTC
-# Decision instants near every era boundary of the US pack, a DST change, and the generic pack's start.
+# Decision instants near every era boundary of the US pack, a DST change, and before the US pack.
 ANCHORS = (
     datetime(1999, 3, 22, 0, 0, tzinfo=EST),
     datetime(2025, 3, 15, 19, 36, tzinfo=EDT),
@@ -47,7 +47,8 @@ ANCHORS = (
     datetime(2025, 7, 9, 0, 0, tzinfo=EDT),
     datetime(2025, 11, 2, 1, 30, tzinfo=EDT),
     datetime(2025, 11, 12, 1, 30, tzinfo=EST),
-    datetime(1900, 1, 1, 0, 0, tzinfo=UTC_),
+    # Before every era of the US pack (input stops at 1900, domain/limits.py: facts reach 60 years back).
+    datetime(1961, 1, 1, 0, 0, tzinfo=UTC_),
 )
 # Offsets from as_of at which a gate flips: exactly on it, the hour periods, the day periods (with a
 # DST change inside some of them), and far in the past or the future.
