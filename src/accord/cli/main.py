@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from accord.cli import audit, billing, bulk, decide, decisions, demo, ledger, movements, store, world
+from accord.cli import audit, billing, bulk, decide, decisions, demo, ledger, movements, store, witness, world
 
 app = typer.Typer(
     name="accord",
@@ -26,7 +26,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-for area in (world, store, decide, decisions, bulk, ledger, billing, movements, audit, demo):
+for area in (world, store, decide, decisions, bulk, ledger, witness, billing, movements, audit, demo):
     area.register(app)
 
 
