@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from accord.ledger import repository as repo
-from accord.ledger.checkpoint import open_checkpoint
+from accord.ledger.checkpoint import open_checkpoint, parse_note
 from accord.ledger.keys import b64
 from accord.ledger.service import Ledger, checkpoint_now, inclusion_proof, witnesses
 from accord.ledger.statements import HandoverStatement, decode_entry
@@ -49,12 +49,14 @@ def export_ledger(conn: Connection, ledger: Ledger, directory: Path) -> int:
 
 def make_receipt(conn: Connection, ledger: Ledger, person_id: str) -> bytes:
     """A self-contained receipt of the person's whole custody chain: each handover and the key entries
-    that registered its signers, all with inclusion proofs to one signed checkpoint."""
-    note = checkpoint_now(conn, ledger)
-    size = open_checkpoint(note, ledger.log_verifier_key()).checkpoint.size
-    rows = [(i, d) for i, d in repo.person_rows(conn, ledger.origin, ledger.commitment(person_id)) if i < size]
+    that registered its signers, all with inclusion proofs to one signed checkpoint: the largest one that
+    witnesses cosigned, when one holds the person's last handover, else the current head's."""
+    rows = repo.person_rows(conn, ledger.origin, ledger.commitment(person_id))
     if not rows:
         raise LookupError("the ledger holds no handover of this person")
+    note = _witnessed_checkpoint(conn, ledger, rows[-1][0]) or checkpoint_now(conn, ledger)
+    size = open_checkpoint(note, ledger.log_verifier_key()).checkpoint.size
+    rows = [(i, d) for i, d in rows if i < size]
     key_indices: set[int] = set()
     for _index, data in rows:
         statement = decode_entry(data).statement
@@ -74,3 +76,12 @@ def make_receipt(conn: Connection, ledger: Ledger, person_id: str) -> bytes:
         "keys": [item(i, repo.entry_at(conn, ledger.origin, i)) for i in sorted(key_indices)],
     }
     return json.dumps(receipt, indent=2).encode("utf-8") + b"\n"
+
+
+def _witnessed_checkpoint(conn: Connection, ledger: Ledger, index: int) -> str | None:
+    """The largest stored checkpoint that holds entry `index` and carries a cosignature (every line but
+    the log's was verified against its witness's key when it was stored)."""
+    for note in repo.checkpoints_larger_than(conn, ledger.origin, index):
+        if len(parse_note(note).signatures) > 1:
+            return note
+    return None
