@@ -11,6 +11,7 @@ refuses any update that would lower a stored size, whatever the code above it do
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -69,8 +70,13 @@ class Evidence:
 
 
 class WitnessState:
+    """The state file, with one connection per thread that stays open: were each request to open and close
+    its own, every close of the last connection would checkpoint the WAL into the database and delete it,
+    several more fsyncs and file creations per request."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._local = threading.local()
         try:
             with closing(self._connect()) as db:
                 db.execute("PRAGMA journal_mode = WAL")
@@ -90,29 +96,33 @@ class WitnessState:
         db.execute("PRAGMA synchronous = FULL")
         return db
 
+    def _thread_connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        return db
+
     @contextmanager
     def exclusive(self) -> Iterator[Transaction]:
         """One write transaction, begun before anything is read; committed unless an exception leaves it."""
-        with closing(self._connect()) as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield Transaction(db)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        db = self._thread_connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield Transaction(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     def held(self, origin: str) -> Held:
-        with closing(self._connect()) as db:
-            return Transaction(db).held(origin)
+        return Transaction(self._thread_connection()).held(origin)
 
     def evidence(self) -> list[Evidence]:
-        with closing(self._connect()) as db:
-            rows = db.execute(
-                "SELECT id, origin, kind, reason, received_at, held_checkpoint, presented_checkpoint, request"
-                " FROM evidence ORDER BY id"
-            ).fetchall()
-        return [Evidence(*row) for row in rows]
+        rows = self._thread_connection().execute(
+            "SELECT id, origin, kind, reason, received_at, held_checkpoint, presented_checkpoint, request"
+            " FROM evidence ORDER BY id"
+        )
+        return [Evidence(*row) for row in rows.fetchall()]
 
 
 @dataclass(frozen=True)
