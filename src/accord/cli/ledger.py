@@ -223,12 +223,9 @@ def witness_submit(
 
 def _witness_key(text: str, option: str) -> VerifierKey:
     try:
-        key = VerifierKey.parse(text)
+        return VerifierKey.parse(text, COSIGNATURE_V1)
     except CheckpointError as exc:
         fail(f"{option}: {exc}")
-    if key.algorithm != COSIGNATURE_V1:
-        fail(f"{option} {key.name}: not a cosignature/v1 witness key")
-    return key
 
 
 def _witness_policy(keys: list[str] | None, minimum: int | None) -> WitnessPolicy:

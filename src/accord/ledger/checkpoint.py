@@ -20,6 +20,7 @@ from accord.ledger.merkle import HASH_SIZE
 
 ED25519 = 0x01
 COSIGNATURE_V1 = 0x04
+_KINDS = {ED25519: "an Ed25519 note", COSIGNATURE_V1: "a witness's cosignature/v1"}
 _DASH = "\u2014 "
 KEY_NAME = re.compile(r"[^\s+]+")  # a note key or signer name: no spaces, no "+"
 _SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
@@ -46,7 +47,8 @@ class VerifierKey:
         return f"{self.name}+{self.key_hash.hex()}+{b64(bytes([self.algorithm]) + self.public_key)}"
 
     @classmethod
-    def parse(cls, text: str) -> VerifierKey:
+    def parse(cls, text: str, algorithm: int | None = None) -> VerifierKey:
+        """A key from its text; of the given signature type, when one is given."""
         parts = text.strip().split("+", 2)
         if len(parts) != 3 or not KEY_NAME.fullmatch(parts[0]):
             raise CheckpointError(f"verifier key {text!r}: expected name+hash+key")
@@ -59,6 +61,9 @@ class VerifierKey:
         key = cls(parts[0], raw[1:], raw[0])
         if key.key_hash.hex() != parts[1]:
             raise CheckpointError(f"verifier key {parts[0]}: key hash does not match the key")
+        if algorithm is not None and key.algorithm != algorithm:
+            needed, given = _KINDS[algorithm], _KINDS[key.algorithm]
+            raise CheckpointError(f"verifier key {key.name}: {needed} key is needed, not {given} key")
         return key
 
 

@@ -89,9 +89,9 @@ def test_verify_counts_only_the_witnesses_it_is_given(cli: CliRunner, tmp_path: 
     output = run(cli, "verify", "out", "--witness", court, "--min-witnesses", "2", code=2)
     assert "--min-witnesses: 2 cosignatures cannot be required of 1 witness keys" in output
     log_key = (tmp_path / "out" / "keys.json").read_text().split('"log_key":"')[1].split('"')[0]
-    assert "not a cosignature/v1 witness key" in run(cli, "verify", "out", "--witness", log_key, code=2)
+    assert "a witness's cosignature/v1 key is needed" in run(cli, "verify", "out", "--witness", log_key, code=2)
     output = run(cli, "witness", "add", "court", "--url", "http://127.0.0.1:1", "--key", log_key, code=2)
-    assert "not a cosignature/v1 witness key" in output
+    assert "--key: verifier key accord.test/custody: a witness's cosignature/v1 key is needed" in output
     run(cli, "witness", "add", "court", "--url", "http://127.0.0.1:1", "--key", court)
     assert "court: did not cosign: cannot reach" in run(cli, "witness", "submit", code=1)
 

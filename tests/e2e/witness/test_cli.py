@@ -41,7 +41,9 @@ def test_serve_refuses_bad_keys_and_files_before_listening(tmp_path: Path) -> No
     witness_key = run("keygen", "--name", "court", "--out", str(key_file)).strip()
     state = str(tmp_path / "state.db")
     serve = ("serve", "--key", str(key_file), "--state", state, "--port", "0")
-    assert "a log key is an Ed25519 note key" in run(*serve, "--log", witness_key, code=2)
+    assert "--log: verifier key court: an Ed25519 note key is needed, not a witness's cosignature/v1 key" in run(
+        *serve, "--log", witness_key, code=2
+    )
     assert "--log: verifier key" in run(*serve, "--log", "nonsense", code=2)
     key_file.chmod(0o644)
     assert "readable by others" in run(*serve, "--log", log.key.text(), code=2)
