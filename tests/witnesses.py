@@ -42,20 +42,28 @@ class RunningWitness:
 def running_witness(directory: Path, logs: Sequence[VerifierKey], name: str = "auditor") -> Iterator[RunningWitness]:
     """`accord witness serve` with a new key, trusting `logs`, on a port the system picks; stopped on exit."""
     directory.mkdir(parents=True, exist_ok=True)
-    key_file, state, errors = directory / f"{name}.key", directory / f"{name}.db", directory / f"{name}.stderr"
+    key_file, state = directory / f"{name}.key", directory / f"{name}.db"
     key = create_key_file(key_file, name).verifier
     command = [str(ACCORD), "witness", "serve", "--key", str(key_file), "--state", str(state), "--port", "0"]
     for log in logs:
         command += ["--log", log.text()]
+    with serving(command, directory / f"{name}.stderr") as (url, process):
+        yield RunningWitness(name, url, key, state, process)
+
+
+@contextmanager
+def serving(command: list[str], errors: Path, cwd: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run a server that prints `... listening on URL ...` once it accepts connections; yield the URL and
+    the process, and stop it (SIGTERM) on exit. Its stderr goes to `errors`."""
     with errors.open("w") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=cwd)
         try:
             assert process.stdout is not None
             line = process.stdout.readline()
-            match = re.search(r" listening on (\S+) ", line)
+            match = re.search(r" listening on (\S+)", line)
             if match is None:
-                raise RuntimeError(f"the witness did not start: {line}{errors.read_text()}")
-            yield RunningWitness(name, match.group(1), key, state, process)
+                raise RuntimeError(f"{command[0]} did not start: {line}{errors.read_text()}")
+            yield match.group(1), process
         finally:
             process.terminate()
             process.wait(timeout=30)
