@@ -237,7 +237,7 @@ def _percentiles(label: str, seconds: Sequence[float], baseline: Sequence[float]
     if baseline is not None:
         base = statistics.quantiles(baseline, n=100, method="inclusive")
         ratio = f"   {cuts[49] / base[49]:.1f}x / {cuts[98] / base[98]:.1f}x the bare endpoint"
-    print(f"  {label:<58} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms{ratio}")
+    print(f"  {label:<62} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms{ratio}")
 
 
 def _fsync_latencies(directory: Path, count: int) -> list[float]:
