@@ -24,6 +24,7 @@ from accord.ledger import (
 )
 from accord.ledger import repository as repo
 from accord.ledger.checkpoint import VerifierKey, parse_note
+from accord.ledger.merkle import leaf_hash
 from accord.ledger.statements import decode_entry
 from accord.store.tables_ledger import ledger_witness
 from accord.witness.keyfile import create_key_file, load_key_file
@@ -94,9 +95,10 @@ def test_a_rewritten_history_is_refused_with_evidence(busy_world: World, witness
     submit(busy_world)
     honest = stored_note(busy_world, head_size(busy_world))
     entries = stored_entries(busy_world)
-    last = max(i for i, data in enumerate(entries) if decode_entry(data).kind == "handover")
-    entries[last] = resign_handover(busy_world, entries[last], place="elsewhere")
-    rewrite_history(busy_world, entries)
+    first = min(i for i, data in enumerate(entries) if decode_entry(data).kind == "handover")
+    entries[first] = resign_handover(busy_world, entries[first], place="elsewhere")  # A-100's first handover
+    entries[first + 1] = resign_handover(busy_world, entries[first + 1], previous=leaf_hash(entries[first]).hex())
+    rewrite_history(busy_world, entries)  # every entry is checked again: the rewritten chain is valid
     busy_world.handover("A-100", "cecot", "ice-air", 100)
     [result] = submit(busy_world)
     assert result.problem is not None and result.problem.startswith("422: refuses the consistency proof")

@@ -86,6 +86,16 @@ def test_unknown_origins_and_keys(tmp_path: Path) -> None:
         Witness(w.key, [w.key.verifier], w.state)
 
 
+def test_every_trusted_key_of_an_origin_is_accepted(tmp_path: Path) -> None:
+    """A log that rotated its key: checkpoints signed by either trusted key are cosigned."""
+    rotated = MemoryLog(LOG.origin, leaves=LOG.leaves)
+    w = witness(tmp_path)
+    w = Witness(w.key, [LOG.key, rotated.key], w.state)
+    w.add_checkpoint(LOG.request(0, 30))
+    w.add_checkpoint(rotated.request(30, 40))
+    assert w.state.held(LOG.origin).size == 40
+
+
 def test_the_state_refuses_to_lower_a_size(tmp_path: Path) -> None:
     w = witness(tmp_path)
     w.add_checkpoint(LOG.request(0, 30))
