@@ -1,7 +1,9 @@
 """Custody ledger benchmarks (docs/benchmarks-ledger.md), each against the raw cost of the same work in the
 same run: co-signed appends on SQLite against raw inserts of the same bytes done the same way (one per
 transaction, and batches of 100 per transaction); inclusion proofs from the database of a large log and
-their verification; and the real `accord ledger verify` command over that log's export.
+their verification; the real `accord ledger verify` command over that log's export; and the latency of
+a real witness process cosigning checkpoints on loopback against a bare FastAPI endpoint served the same
+way (the processes are started with the tests' helpers in tests/witnesses.py).
 
 The large log is built by `bulk_append`, which writes the rows that appends write (they come from the
 same `repository.stored_rows`) without re-checking entries this benchmark just signed itself; a test
@@ -25,12 +27,23 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, Engine, LargeBinary, MetaData, Table, insert
+from tests.witnesses import running_witness, serving
 
-from accord.ledger import Handover, Keyring, add_custodian_key, init_ledger, record_handovers, register_organisation
+from accord.ledger import (
+    Handover,
+    Keyring,
+    add_custodian_key,
+    add_witness,
+    init_ledger,
+    record_handovers,
+    register_organisation,
+    submit_checkpoint,
+)
 from accord.ledger import repository as repo
+from accord.ledger.checkpoint import Checkpoint, sign_checkpoint
 from accord.ledger.export import export_ledger
 from accord.ledger.merkle import leaf_hash, verify_inclusion
-from accord.ledger.service import Ledger, custodian_key_name, inclusion_proof, open_ledger
+from accord.ledger.service import LOG_KEY, Ledger, consistency_proof, custodian_key_name, inclusion_proof, open_ledger
 from accord.ledger.statements import (
     Entry,
     HandoverStatement,
@@ -40,6 +53,7 @@ from accord.ledger.statements import (
     signing_message,
     statement_bytes,
 )
+from accord.ledger.witness_protocol import ADD_CHECKPOINT_PATH, format_add_checkpoint, http_post
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
 
@@ -204,6 +218,93 @@ def bench_verify(directory: Path, engine: Engine, ledger: Ledger) -> None:
     print(f"  1,000,000 on {CPUS} free cores")
 
 
+def _latencies(post: Callable[[bytes], int], bodies: Sequence[bytes]) -> list[float]:
+    """Seconds per request, each body posted once in order; every answer must be 200."""
+    seconds = []
+    for body in bodies:
+        start = time.perf_counter()
+        status = post(body)
+        seconds.append(time.perf_counter() - start)
+        if status != 200:
+            raise RuntimeError(f"answered {status}")
+    return seconds
+
+
+def _percentiles(label: str, seconds: Sequence[float], baseline: Sequence[float] | None = None) -> None:
+    cuts = statistics.quantiles(seconds, n=100, method="inclusive")
+    p50, p99 = cuts[49] * 1e3, cuts[98] * 1e3
+    ratio = ""
+    if baseline is not None:
+        base = statistics.quantiles(baseline, n=100, method="inclusive")
+        ratio = f"   {cuts[49] / base[49]:.1f}x / {cuts[98] / base[98]:.1f}x the bare endpoint"
+    print(f"  {label:<62} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms{ratio}")
+
+
+def _fsync_latencies(directory: Path, count: int) -> list[float]:
+    """What the disk alone costs a commit that must be durable before the witness answers."""
+    seconds = []
+    fd = os.open(directory / "fsync-probe", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for _ in range(count):
+            os.write(fd, bytes(4096))
+            start = time.perf_counter()
+            os.fsync(fd)
+            seconds.append(time.perf_counter() - start)
+    finally:
+        os.close(fd)
+    return seconds
+
+
+def _checkpoint_bodies(engine: Engine, ledger: Ledger, count: int) -> list[bytes]:
+    """add-checkpoint bodies for sizes 1..count of the ledger's log, each proving from the one before."""
+    private = ledger.keyring.private(LOG_KEY)
+    bodies = []
+    with engine.connect() as conn:
+        for size in range(1, count + 1):
+            note = sign_checkpoint(Checkpoint(ORIGIN, size, repo.root_at(conn, ORIGIN, size)), ORIGIN, private)
+            proof = consistency_proof(conn, ORIGIN, size - 1, size) if size > 1 else []
+            bodies.append(format_add_checkpoint(size - 1, proof, note.text()))
+    return bodies
+
+
+def bench_witness(directory: Path, count: int) -> None:
+    """Witness cosigning latency: the same loopback client (one connection per request, as the operator's
+    submission makes) against the bare endpoint and the witness; then the operator's whole submission
+    after each append of one handover."""
+    engine, ledger, a, b = _ledger(directory, "witness.db")
+    entries = signed_handovers(ledger, a, b, 0, 2 * count)
+    with engine.begin() as conn:
+        repo.append_entries(conn, ORIGIN, entries[:count])
+    bodies = _checkpoint_bodies(engine, ledger, count)
+    bare = [sys.executable, "-m", "bench.bare_endpoint"]
+    with (
+        serving(bare, directory / "bare.stderr", cwd=Path(__file__).resolve().parent.parent) as (bare_url, _),
+        running_witness(directory / "witness", [ledger.log_verifier_key()]) as witness,
+    ):
+        for url in (bare_url, witness.url):  # each server answers once before the timing starts
+            http_post(url + ADD_CHECKPOINT_PATH, b"")
+        baseline = _latencies(lambda body: http_post(bare_url + ADD_CHECKPOINT_PATH, body).status, bodies)
+        cosigning = _latencies(lambda body: witness.post(body).status, bodies)
+        with engine.begin() as conn:
+            add_witness(conn, ledger, name=witness.name, url=witness.url, key=witness.key)
+        submit_checkpoint(engine, ledger)  # the first one re-syncs from the size the witness holds
+        submissions = []
+        for entry in entries[count:]:
+            with engine.begin() as conn:
+                repo.append_entries(conn, ORIGIN, [entry])
+            start = time.perf_counter()
+            [submitted] = submit_checkpoint(engine, ledger)
+            submissions.append(time.perf_counter() - start)
+            if submitted.problem is not None:
+                raise RuntimeError(submitted.problem)
+    print(f"witness cosigning on loopback, {count:,} checkpoints, each one entry larger than the last:")
+    _percentiles("fsync of 4 KiB on the same disk (a durable commit's floor)", _fsync_latencies(directory, count))
+    _percentiles("bare FastAPI endpoint (reads the body, constant answer)", baseline)
+    _percentiles("witness add-checkpoint (verify, prove, commit, cosign)", cosigning, baseline)
+    _percentiles("operator submit_checkpoint (sign, proof, HTTP, verify, store)", submissions, baseline)
+    engine.dispose()
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -213,6 +314,7 @@ def main(quick: bool) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         directory = Path(temporary)
         bench_appends(directory, 400 if quick else 4_000)
+        bench_witness(directory, 200 if quick else 500)
         engine, ledger = build_log(directory, 20_000 if quick else 1_000_000)
         bench_proofs(engine, 500 if quick else 2_000)
         bench_verify(directory, engine, ledger)

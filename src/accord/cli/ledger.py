@@ -40,10 +40,10 @@ from accord.ledger import (
     Refusal,
     TrustedKeys,
     VerificationFailed,
+    WitnessPolicy,
     add_custodian_key,
     add_witness,
     checkpoint_now,
-    cosign_latest,
     custody_periods,
     export_ledger,
     init_ledger,
@@ -52,10 +52,12 @@ from accord.ledger import (
     register_organisation,
     revoke_custodian_key,
     rotate_custodian_key,
+    submit_checkpoint,
     verify_export,
     verify_receipt,
     where,
 )
+from accord.ledger.checkpoint import COSIGNATURE_V1, CheckpointError, VerifierKey
 from accord.ledger.export import EXPORT_FILES
 from accord.ledger.keys import DEFAULT_KEYRING, KEYRING_ENV
 from accord.ledger.service import discredited_by_revocation
@@ -74,7 +76,7 @@ SHOWN_ENTRIES = 20
 ledger_app = typer.Typer(help="The co-signed custody ledger (RFC 9162 Merkle log).", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations and their root keys.", no_args_is_help=True)
 custodian_app = typer.Typer(help="Custodian signing keys: add, rotate, revoke.", no_args_is_help=True)
-witness_app = typer.Typer(help="Witnesses that co-sign checkpoints.", no_args_is_help=True)
+witness_app = typer.Typer(help="Remote witnesses that cosign checkpoints: register, submit.", no_args_is_help=True)
 ledger_app.add_typer(org_app, name="org")
 ledger_app.add_typer(custodian_app, name="custodian")
 ledger_app.add_typer(witness_app, name="witness")
@@ -197,19 +199,69 @@ def custodian_revoke(
 
 
 @witness_app.command("add")
-def witness_add(name: str, keyring: Path | None = KeyringOption) -> None:
-    """Register a witness (its key is created in the keyring)."""
+def witness_add(
+    name: str,
+    url: str = typer.Option(..., "--url", help="The witness's base URL (add-checkpoint is posted under it)."),
+    key: str = typer.Option(
+        ..., "--key", help="Its cosignature/v1 verifier key, as `accord witness keygen` printed it."
+    ),
+    keyring: Path | None = KeyringOption,
+) -> None:
+    """Register a remote witness by URL and public key (its private key stays on its own machine)."""
+    verifier = _witness_key(key, "--key")
     with _session(keyring) as (conn, ledger):
-        key = add_witness(conn, ledger, name)
-    console.print(f"witness {key.text()}")
+        add_witness(conn, ledger, name=name, url=url, key=verifier)
+    console.print(f"witness {verifier.text()} at {url}")
 
 
-@witness_app.command("cosign")
-def witness_cosign(name: str, keyring: Path | None = KeyringOption) -> None:
-    """Co-sign the latest checkpoint as witness NAME, after checking it extends what NAME signed before."""
-    with _session(keyring) as (conn, ledger):
-        cosign_latest(conn, ledger, name, _recorded(conn))
-    console.print(f"witness {name} co-signed the latest checkpoint")
+@witness_app.command("submit")
+def witness_submit(
+    names: list[str] = typer.Argument(None, help="The witnesses to submit to (default: every registered one)."),
+    keyring: Path | None = KeyringOption,
+) -> None:
+    """Sign the checkpoint of the current head and have each witness cosign it: the request carries a
+    consistency proof from the size the witness last cosigned. Exit 1 when a witness did not cosign."""
+    with user_errors(), _refusals():
+        engine = make_engine(database_url())
+        try:
+            upgrade(engine)
+            with engine.connect() as conn:
+                ledger = open_ledger(conn, _keyring(keyring))
+            submissions = submit_checkpoint(engine, ledger, names or ())
+        finally:
+            engine.dispose()
+    for submission in submissions:
+        if submission.problem is None:
+            console.print(f"{submission.witness}: cosigned the checkpoint of size {submission.size}", markup=False)
+        else:
+            err_console.print(f"{submission.witness}: did not cosign: {submission.problem}", markup=False)
+    if any(s.problem is not None for s in submissions):
+        raise typer.Exit(EXIT_VERIFY_FAILED)
+
+
+def _witness_key(text: str, option: str) -> VerifierKey:
+    try:
+        return VerifierKey.parse(text, COSIGNATURE_V1)
+    except CheckpointError as exc:
+        fail(f"{option}: {exc}")
+
+
+def _witness_policy(keys: list[str] | None, minimum: int | None) -> WitnessPolicy:
+    """The witnesses named on the command line; all of them must have cosigned unless
+    --min-witnesses asks for fewer."""
+    witnesses = tuple(_witness_key(text, "--witness") for text in keys or ())
+    try:
+        return WitnessPolicy(witnesses, len(witnesses) if minimum is None else minimum)
+    except ValueError as exc:
+        fail(f"--min-witnesses: {exc}")
+
+
+WitnessOption = typer.Option(
+    None, "--witness", help="A witness's cosignature/v1 key, obtained from the witness itself; repeatable."
+)
+MinWitnessesOption = typer.Option(
+    None, "--min-witnesses", help="How many of the --witness keys must have cosigned (default: all of them)."
+)
 
 
 _HANDOVER_FIELDS = {"person", "from", "to", "place", "occurred_at", "legal_basis", "serves", "event_id"}
@@ -381,9 +433,13 @@ def verify_command(
     from_checkpoint: Path | None = typer.Option(None, "--from-checkpoint", help="An older checkpoint to extend."),
     keys: Path | None = typer.Option(None, "--keys", help="Trusted keys.json (default DIR/keys.json)."),
     workers: int | None = typer.Option(None, "--workers", min=1, max=64, help="Processes for signature checks."),
+    witness: list[str] | None = WitnessOption,
+    min_witnesses: int | None = MinWitnessesOption,
 ) -> None:
-    """Recompute everything offline; exit 0 when all holds, 1 naming the first bad entry otherwise."""
+    """Recompute everything offline; exit 0 when all holds, 1 naming the first bad entry or the missing
+    witness cosignatures otherwise."""
     trusted = _trusted(directory, keys)
+    policy = _witness_policy(witness, min_witnesses)
     old = None
     if from_checkpoint is not None:
         try:
@@ -392,7 +448,7 @@ def verify_command(
             fail(f"{from_checkpoint}: {exc}")
     with console.status("verifying the ledger..."):
         try:
-            report = verify_export(directory, trusted, old, workers)
+            report = verify_export(directory, trusted, old, workers, policy)
         except VerificationFailed as exc:
             fail(f"verification failed: {exc}", EXIT_VERIFY_FAILED)
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(report.kinds.items()))
@@ -427,13 +483,16 @@ def prove_command(
 def verify_receipt_command(
     file: Path,
     keys: Path = typer.Option(Path(KEYS_FILE), "--keys", help="The organisations' and the log's keys.json."),
+    witness: list[str] | None = WitnessOption,
+    min_witnesses: int | None = MinWitnessesOption,
 ) -> None:
     """Check a receipt with no database: exit 0 when it holds, 1 otherwise. The output says what it
     proves: that the last handover shown was the person's latest in the log of its checkpoint, or, when
     the receipt does not end there, their inclusion in the log only."""
     trusted = _trusted(None, keys)
+    policy = _witness_policy(witness, min_witnesses)
     try:
-        report = verify_receipt(file.read_bytes(), trusted)
+        report = verify_receipt(file.read_bytes(), trusted, policy)
     except OSError as exc:
         fail(f"{file}: {exc.strerror or exc}")
     except VerificationFailed as exc:

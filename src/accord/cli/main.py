@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from accord.cli import audit, billing, bulk, decide, decisions, demo, ledger, movements, reports, store, world
+from accord.cli import audit, billing, bulk, decide, decisions, demo, ledger, movements, reports, store, witness, world
 
 app = typer.Typer(
     name="accord",
@@ -26,7 +26,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-for area in (world, store, decide, decisions, bulk, ledger, billing, movements, audit, reports, demo):
+for area in (world, store, decide, decisions, bulk, ledger, witness, billing, movements, audit, reports, demo):
     area.register(app)
 
 

@@ -14,7 +14,6 @@ from accord.ledger.service import (
     add_witness,
     checkpoint_now,
     consistency_proof,
-    cosign_latest,
     custody_periods,
     inclusion_proof,
     init_ledger,
@@ -26,7 +25,8 @@ from accord.ledger.service import (
     rotate_custodian_key,
     where,
 )
-from accord.ledger.verify import TrustedKeys, VerificationFailed, verify_export, verify_receipt
+from accord.ledger.verify import TrustedKeys, VerificationFailed, WitnessPolicy, verify_export, verify_receipt
+from accord.ledger.witnessing import Submission, submit_checkpoint
 
 __all__ = [
     "Custody",
@@ -37,13 +37,14 @@ __all__ = [
     "Ledger",
     "LedgerMissing",
     "Refusal",
+    "Submission",
     "TrustedKeys",
     "VerificationFailed",
+    "WitnessPolicy",
     "add_custodian_key",
     "add_witness",
     "checkpoint_now",
     "consistency_proof",
-    "cosign_latest",
     "custody_periods",
     "export_ledger",
     "inclusion_proof",
@@ -55,6 +56,7 @@ __all__ = [
     "register_organisation",
     "revoke_custodian_key",
     "rotate_custodian_key",
+    "submit_checkpoint",
     "trusted_keys",
     "verify_export",
     "verify_receipt",

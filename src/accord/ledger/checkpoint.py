@@ -20,8 +20,9 @@ from accord.ledger.merkle import HASH_SIZE
 
 ED25519 = 0x01
 COSIGNATURE_V1 = 0x04
+_KINDS = {ED25519: "an Ed25519 note", COSIGNATURE_V1: "a witness's cosignature/v1"}
 _DASH = "\u2014 "
-_NAME = re.compile(r"[^\s+]+")
+KEY_NAME = re.compile(r"[^\s+]+")  # a note key or signer name: no spaces, no "+"
 _SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
 
 
@@ -46,9 +47,10 @@ class VerifierKey:
         return f"{self.name}+{self.key_hash.hex()}+{b64(bytes([self.algorithm]) + self.public_key)}"
 
     @classmethod
-    def parse(cls, text: str) -> VerifierKey:
+    def parse(cls, text: str, algorithm: int | None = None) -> VerifierKey:
+        """A key from its text; of the given signature type, when one is given."""
         parts = text.strip().split("+", 2)
-        if len(parts) != 3 or not _NAME.fullmatch(parts[0]):
+        if len(parts) != 3 or not KEY_NAME.fullmatch(parts[0]):
             raise CheckpointError(f"verifier key {text!r}: expected name+hash+key")
         try:
             raw = unb64(parts[2], "verifier key")
@@ -59,6 +61,9 @@ class VerifierKey:
         key = cls(parts[0], raw[1:], raw[0])
         if key.key_hash.hex() != parts[1]:
             raise CheckpointError(f"verifier key {parts[0]}: key hash does not match the key")
+        if algorithm is not None and key.algorithm != algorithm:
+            needed, given = _KINDS[algorithm], _KINDS[key.algorithm]
+            raise CheckpointError(f"verifier key {key.name}: {needed} key is needed, not {given} key")
         return key
 
 
@@ -103,9 +108,16 @@ class VerifiedCheckpoint:
 
 def parse_note(text: str) -> SignedNote:
     body, separator, block = text.partition("\n\n")
-    if not separator or not block.endswith("\n"):
+    if not separator:
         raise CheckpointError("signed note: no signature block after a blank line")
-    body += "\n"
+    return SignedNote(body + "\n", parse_signature_lines(block))
+
+
+def parse_signature_lines(block: str) -> tuple[NoteSignature, ...]:
+    """One or more `— name base64(key hash || payload)` lines, each ending in a newline: a note's
+    signature block, or a witness's answer to add-checkpoint."""
+    if not block.endswith("\n"):
+        raise CheckpointError("signed note: the signature block does not end with a newline")
     signatures = []
     for number, line in enumerate(block[:-1].split("\n"), start=1):
         if not line.startswith(_DASH):
@@ -115,10 +127,10 @@ def parse_note(text: str) -> SignedNote:
             raw = unb64(encoded, "signature")
         except ValueError as exc:
             raise CheckpointError(f"signed note: signature line {number}: {exc}") from exc
-        if not _NAME.fullmatch(name) or len(raw) < 5:
+        if not KEY_NAME.fullmatch(name) or len(raw) < 5:
             raise CheckpointError(f"signed note: signature line {number} is malformed")
         signatures.append(NoteSignature(name, raw[:4], raw[4:]))
-    return SignedNote(body, tuple(signatures))
+    return tuple(signatures)
 
 
 def parse_checkpoint(body: str) -> Checkpoint:
@@ -164,14 +176,19 @@ def _verifies(note: SignedNote, signature: NoteSignature, key: VerifierKey) -> b
     return verify_signature(key.public_key, note.body.encode(), signature.payload)
 
 
+def signed_by(note: SignedNote, key: VerifierKey) -> bool:
+    """Whether one of the note's signature lines is a valid signature (or cosignature) by `key`."""
+    return any(_verifies(note, s, key) for s in note.signatures)
+
+
 def open_checkpoint(text: str, log_key: VerifierKey, witnesses: Sequence[VerifierKey] = ()) -> VerifiedCheckpoint:
     """Parse a signed checkpoint and require the log's signature; unknown signers are ignored, as the
     signed-note format prescribes, and known witnesses are reported when their co-signature verifies."""
     note = parse_note(text)
-    if not any(_verifies(note, s, log_key) for s in note.signatures):
+    if not signed_by(note, log_key):
         raise CheckpointError(f"checkpoint: no valid signature by the log key {log_key.name}")
     checkpoint = parse_checkpoint(note.body)
     if checkpoint.origin != log_key.name:
         raise CheckpointError(f"checkpoint: origin {checkpoint.origin!r} is not the log {log_key.name!r}")
-    seen = tuple(w.name for w in witnesses if any(_verifies(note, s, w) for s in note.signatures))
+    seen = tuple(w.name for w in witnesses if signed_by(note, w))
     return VerifiedCheckpoint(checkpoint, note, seen)

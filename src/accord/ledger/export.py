@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from accord.files import open_new, refuse_existing, write_file
 from accord.ledger import repository as repo
-from accord.ledger.checkpoint import open_checkpoint
+from accord.ledger.checkpoint import open_checkpoint, parse_note
 from accord.ledger.keys import b64
 from accord.ledger.service import Ledger, checkpoint_at, checkpoint_now, inclusion_proof, witnesses
 from accord.ledger.statements import HandoverStatement, decode_entry
@@ -55,14 +55,18 @@ def export_ledger(conn: Connection, ledger: Ledger, directory: Path, *, overwrit
 
 def make_receipt(conn: Connection, ledger: Ledger, person_id: str) -> bytes:
     """A self-contained receipt of the person's whole custody chain: each handover and the key entries
-    that registered its signers, all with inclusion proofs to one signed checkpoint, the one that ends
-    with the person's last handover (so the receipt also proves that no later handover of the person is
-    in it: docs/ledger.md, "Receipts")."""
+    that registered its signers, all with inclusion proofs to one signed checkpoint (docs/ledger.md,
+    "Receipts"): the witnessed checkpoint that ends with the person's last handover when there is one (it
+    proves the chain is the person's latest, on a log witnesses saw); else the largest witnessed one that
+    holds it (inclusion only: a later handover could follow); else the log's own checkpoint that ends with
+    it (the latest, but not yet witnessed)."""
     rows = repo.person_rows(conn, ledger.origin, ledger.commitment(person_id))
     if not rows:
         raise LookupError("the ledger holds no handover of this person")
-    note = checkpoint_at(conn, ledger, rows[-1][0] + 1)
+    last = rows[-1][0]
+    note = _witnessed_checkpoint(conn, ledger, last) or checkpoint_at(conn, ledger, last + 1)
     size = open_checkpoint(note, ledger.log_verifier_key()).checkpoint.size
+    rows = [(i, d) for i, d in rows if i < size]
     key_indices: set[int] = set()
     for _index, data in rows:
         statement = decode_entry(data).statement
@@ -82,3 +86,14 @@ def make_receipt(conn: Connection, ledger: Ledger, person_id: str) -> bytes:
         "keys": [item(i, repo.entry_at(conn, ledger.origin, i)) for i in sorted(key_indices)],
     }
     return json.dumps(receipt, indent=2).encode("utf-8") + b"\n"
+
+
+def _witnessed_checkpoint(conn: Connection, ledger: Ledger, index: int) -> str | None:
+    """A stored checkpoint that holds entry `index` and carries a cosignature (every line but the log's
+    was verified against its witness's key when it was stored): the one that ends with it if witnessed,
+    else the largest."""
+    stored = repo.checkpoints_larger_than(conn, ledger.origin, index)  # the largest first
+    witnessed = [note for note in stored if len(parse_note(note).signatures) > 1]
+    ending = [note for note in witnessed if parse_note(note).body.splitlines()[1] == str(index + 1)]
+    found = ending or witnessed
+    return found[0] if found else None

@@ -136,7 +136,8 @@ def unb64(text: str, what: str) -> bytes:
 @dataclass
 class Keyring:
     """Private keys and the person-commitment secret of a single-node deployment, in one JSON file
-    (mode 0600). Key names: `log`, `org:<org>`, `custodian:<key id>`, `witness:<name>`.
+    (mode 0600). Key names: `log`, `org:<org>`, `custodian:<key id>`. Never a witness's key: a witness
+    is its own process with its own key file (`accord witness keygen`), or it would prove nothing.
 
     In production each party holds its own keys on its own node and sends its signature (or
     co-signature) over HTTP; nothing else in the ledger depends on where a private key lives."""

@@ -466,8 +466,8 @@ def organisations(conn: Connection, ledger: str) -> list[tuple[str, str, bytes]]
     return [(row.org, row.name, row.root_key) for row in conn.execute(query.order_by(ledger_org.c.org))]
 
 
-def stored_checkpoint(conn: Connection, ledger: str, size: int) -> str | None:
-    """The stored signed note of the checkpoint of that size (with its co-signatures), if any."""
+def checkpoint_note(conn: Connection, ledger: str, size: int) -> str | None:
+    """The stored signed checkpoint of that size, with its cosignatures."""
     query = select(ledger_checkpoint.c.note).where(
         ledger_checkpoint.c.ledger == ledger, ledger_checkpoint.c.size == size
     )
@@ -475,7 +475,7 @@ def stored_checkpoint(conn: Connection, ledger: str, size: int) -> str | None:
 
 
 def store_checkpoint(conn: Connection, ledger: str, size: int, note: str) -> None:
-    if stored_checkpoint(conn, ledger, size) is None:
+    if checkpoint_note(conn, ledger, size) is None:
         conn.execute(insert(ledger_checkpoint).values(ledger=ledger, size=size, note=note))
     else:
         conn.execute(
@@ -483,6 +483,14 @@ def store_checkpoint(conn: Connection, ledger: str, size: int, note: str) -> Non
             .where(ledger_checkpoint.c.ledger == ledger, ledger_checkpoint.c.size == size)
             .values(note=note)
         )
+
+
+def checkpoints_larger_than(conn: Connection, ledger: str, size: int) -> list[str]:
+    """The stored signed checkpoints of more than `size` entries, the largest first."""
+    query = select(ledger_checkpoint.c.note).where(
+        ledger_checkpoint.c.ledger == ledger, ledger_checkpoint.c.size > size
+    )
+    return list(conn.execute(query.order_by(ledger_checkpoint.c.size.desc())).scalars())
 
 
 def latest_checkpoint(conn: Connection, ledger: str) -> tuple[int, str] | None:

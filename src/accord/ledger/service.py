@@ -11,14 +11,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from accord.domain.limits import check_name
 from accord.ledger import repository as repo
-from accord.ledger.checkpoint import Checkpoint, VerifierKey, cosign, open_checkpoint, parse_note, sign_checkpoint
-from accord.ledger.keys import Keyring, key_id
-from accord.ledger.merkle import consistency_ranges, inclusion_ranges, leaf_hash, verify_consistency
+from accord.ledger.checkpoint import COSIGNATURE_V1, Checkpoint, VerifierKey, sign_checkpoint
+from accord.ledger.keys import Keyring, WeakKeyError, check_public_key, key_id
+from accord.ledger.merkle import consistency_ranges, inclusion_ranges, leaf_hash
 from accord.ledger.rules import Refusal
 from accord.ledger.statements import (
     HandoverStatement,
@@ -46,10 +47,6 @@ def org_key_name(org: str) -> str:
 
 def custodian_key_name(key: str) -> str:
     return f"custodian:{key}"
-
-
-def witness_key_name(name: str) -> str:
-    return f"witness:{name}"
 
 
 @dataclass(frozen=True)
@@ -442,7 +439,7 @@ def checkpoint_at(conn: Connection, ledger: Ledger, size: int) -> str:
         raise ValueError(f"no checkpoint of size {size}: the log has {head.size} entries")
     if size == head.size:
         return checkpoint_now(conn, ledger)
-    stored = repo.stored_checkpoint(conn, ledger.origin, size)
+    stored = repo.checkpoint_note(conn, ledger.origin, size)
     if stored is not None:
         return stored
     return _sign_checkpoint(conn, ledger, Checkpoint(ledger.origin, size, repo.root_at(conn, ledger.origin, size)))
@@ -462,41 +459,31 @@ def consistency_proof(conn: Connection, ledger: str, size1: int, size2: int) -> 
     return repo.hashes_of(conn, ledger, consistency_ranges(size1, size2))
 
 
-def add_witness(conn: Connection, ledger: Ledger, name: str) -> VerifierKey:
-    """A witness key in the keyring (on its own node in production); return its cosignature/v1 key."""
+def add_witness(conn: Connection, ledger: Ledger, *, name: str, url: str, key: VerifierKey) -> None:
+    """Register a remote witness by the base URL of its add-checkpoint endpoint and its public
+    cosignature/v1 key; this node never holds a witness's private key."""
     if not is_identifier(name):
         raise Refusal(f"witness {name!r}: must be an identifier (letters, digits, . _ : / -; at most 128)")
-    key_name = witness_key_name(name)
-    public = ledger.keyring.public(key_name) if ledger.keyring.has(key_name) else ledger.keyring.generate(key_name)
-    conn.execute(insert(ledger_witness).values(ledger=ledger.origin, name=name, public_key=public))
-    return VerifierKey(name, public, 0x04)
+    if key.algorithm != COSIGNATURE_V1 or key.name != name:
+        raise Refusal(f"witness {name}: --key must be {name}'s cosignature/v1 verifier key, not {key.text()}")
+    try:
+        check_public_key(key.public_key)
+    except WeakKeyError as exc:
+        raise Refusal(f"witness {name}: {exc}") from None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise Refusal(f"witness {name}: --url {url!r} is not an http(s) base URL")
+    exists = select(ledger_witness.c.name).where(
+        ledger_witness.c.ledger == ledger.origin, ledger_witness.c.name == name
+    )
+    if conn.execute(exists).first() is not None:
+        raise Refusal(f"witness {name} is already registered")
+    conn.execute(
+        insert(ledger_witness).values(ledger=ledger.origin, name=name, url=url.rstrip("/"), public_key=key.public_key)
+    )
 
 
 def witnesses(conn: Connection, ledger: str) -> list[VerifierKey]:
     query = select(ledger_witness.c.name, ledger_witness.c.public_key).where(ledger_witness.c.ledger == ledger)
-    return [VerifierKey(row.name, row.public_key, 0x04) for row in conn.execute(query.order_by(ledger_witness.c.name))]
-
-
-def cosign_latest(conn: Connection, ledger: Ledger, name: str, at: datetime) -> str:
-    """What a witness does: check the latest checkpoint's log signature and its consistency with the last
-    checkpoint it co-signed, then add its cosignature. A fork or a rollback is refused."""
-    row = conn.execute(
-        select(ledger_witness).where(ledger_witness.c.ledger == ledger.origin, ledger_witness.c.name == name)
-    ).one_or_none()
-    if row is None:
-        raise Refusal(f"witness {name!r} is not registered")
-    note = checkpoint_now(conn, ledger)
-    current = open_checkpoint(note, ledger.log_verifier_key()).checkpoint
-    if row.size:
-        if current.size < row.size:
-            raise Refusal(f"witness {name}: checkpoint size {current.size} is smaller than {row.size} (rollback)")
-        proof = consistency_proof(conn, ledger.origin, row.size, current.size)
-        verify_consistency(row.size, current.size, proof, row.root, current.root)
-    cosigned = cosign(parse_note(note), name, ledger.keyring.private(witness_key_name(name)), int(at.timestamp()))
-    repo.store_checkpoint(conn, ledger.origin, current.size, cosigned.text())
-    conn.execute(
-        update(ledger_witness)
-        .where(ledger_witness.c.ledger == ledger.origin, ledger_witness.c.name == name)
-        .values(size=current.size, root=current.root)
-    )
-    return cosigned.text()
+    rows = conn.execute(query.order_by(ledger_witness.c.name))
+    return [VerifierKey(row.name, row.public_key, COSIGNATURE_V1) for row in rows]

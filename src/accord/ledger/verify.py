@@ -20,9 +20,11 @@ from accord.ledger.canonical import FormatError, canonical, canonical_known_shap
 from accord.ledger.checkpoint import (
     COSIGNATURE_V1,
     CheckpointError,
+    SignedNote,
     VerifiedCheckpoint,
     VerifierKey,
     open_checkpoint,
+    signed_by,
 )
 from accord.ledger.keys import b64, unb64, verify_signature
 from accord.ledger.merkle import CompactRange, ProofError, leaf_hash, verify_inclusion
@@ -107,11 +109,37 @@ def _read(path: Path) -> bytes:
         raise VerificationFailed(f"{path}: {exc.strerror or exc}") from exc
 
 
-def open_trusted_checkpoint(text: str, keys: TrustedKeys, source: str) -> VerifiedCheckpoint:
-    """A checkpoint signed by the log whose every signature line is by a key in keys.json and verifies:
-    a verifier that ignored unknown lines would let a byte of the file change unnoticed."""
+@dataclass(frozen=True)
+class WitnessPolicy:
+    """The witnesses a verifier trusts on its own knowledge (their keys obtained from them, not from the
+    operator) and how many of them must have cosigned the checkpoint."""
+
+    keys: tuple[VerifierKey, ...] = ()
+    minimum: int = 0
+
+    def __post_init__(self) -> None:
+        if any(k.algorithm != COSIGNATURE_V1 for k in self.keys):
+            raise ValueError("a witness key is a cosignature/v1 key")
+        if not 0 <= self.minimum <= len(self.keys):
+            raise ValueError(f"{self.minimum} cosignatures cannot be required of {len(self.keys)} witness keys")
+
+    def check(self, note: SignedNote, source: str) -> None:
+        missing = [key for key in self.keys if not signed_by(note, key)]
+        if len(self.keys) - len(missing) < self.minimum:
+            raise VerificationFailed(
+                f"{source}: cosigned by {len(self.keys) - len(missing)} of the given witnesses, {self.minimum}"
+                f" required; no valid cosignature by {', '.join(key.text() for key in missing)}"
+            )
+
+
+def open_trusted_checkpoint(
+    text: str, keys: TrustedKeys, source: str, policy: WitnessPolicy = WitnessPolicy()
+) -> VerifiedCheckpoint:
+    """A checkpoint signed by the log whose every signature line is by a key in keys.json or of the
+    policy and verifies (a verifier that ignored unknown lines would let a byte of the file change
+    unnoticed), cosigned by as many of the policy's witnesses as it requires."""
     try:
-        verified = open_checkpoint(text, keys.log_key, keys.witnesses)
+        verified = open_checkpoint(text, keys.log_key, tuple(dict.fromkeys((*keys.witnesses, *policy.keys))))
     except CheckpointError as exc:
         raise VerificationFailed(f"{source}: {exc}") from exc
     signers = {keys.log_key.name, *verified.witnesses}
@@ -122,6 +150,7 @@ def open_trusted_checkpoint(text: str, keys: TrustedKeys, source: str) -> Verifi
         raise VerificationFailed(f"{source}: a signer appears more than once")
     if verified.checkpoint.origin != keys.ledger:
         raise VerificationFailed(f"{source}: checkpoint of {verified.checkpoint.origin!r}, not {keys.ledger!r}")
+    policy.check(verified.note, source)
     return verified
 
 
@@ -246,10 +275,15 @@ class _Signatures:
 
 
 def verify_export(
-    directory: Path, keys: TrustedKeys, old_checkpoint: str | None = None, workers: int | None = None
+    directory: Path,
+    keys: TrustedKeys,
+    old_checkpoint: str | None = None,
+    workers: int | None = None,
+    witnesses: WitnessPolicy = WitnessPolicy(),
 ) -> Report:
     """Verify an export directory; raise VerificationFailed naming the first thing that does not hold."""
-    latest = open_trusted_checkpoint(_read(directory / CHECKPOINT_FILE).decode("utf-8", "replace"), keys, "checkpoint")
+    text = _read(directory / CHECKPOINT_FILE).decode("utf-8", "replace")
+    latest = open_trusted_checkpoint(text, keys, "checkpoint", witnesses)
     old = open_trusted_checkpoint(old_checkpoint, keys, "older checkpoint") if old_checkpoint is not None else None
     target = latest.checkpoint
     if old is not None and old.checkpoint.size > target.size:
@@ -378,15 +412,16 @@ def _receipt_keys(keys_items: list[_Proven], trusted: TrustedKeys) -> dict[str, 
     return known
 
 
-def verify_receipt(data: bytes, trusted: TrustedKeys) -> ReceiptReport:
-    """Check a receipt from `accord ledger prove` with only the trusted keys: the checkpoint's signature,
-    each entry's inclusion in it, the custodians' keys and signatures, and the unbroken custody chain."""
+def verify_receipt(data: bytes, trusted: TrustedKeys, witnesses: WitnessPolicy = WitnessPolicy()) -> ReceiptReport:
+    """Check a receipt from `accord ledger prove` with only the trusted keys: the checkpoint's signature
+    and the witnesses' cosignatures the policy requires, each entry's inclusion in it, the custodians'
+    keys and signatures, and the unbroken custody chain."""
     try:
         receipt = parse_strict(data)
         if receipt.get("format") != RECEIPT_FORMAT:
             raise FormatError(f"format is not {RECEIPT_FORMAT}")
         _check_receipt_shape(receipt)
-        checkpoint = open_trusted_checkpoint(receipt["checkpoint"], trusted, "receipt checkpoint").checkpoint
+        checkpoint = open_trusted_checkpoint(receipt["checkpoint"], trusted, "receipt checkpoint", witnesses).checkpoint
         handovers = _proven_items(receipt, "handovers", checkpoint.size, checkpoint.root)
         known = _receipt_keys(_proven_items(receipt, "keys", checkpoint.size, checkpoint.root), trusted)
     except (FormatError, KeyError, TypeError) as exc:

@@ -83,8 +83,10 @@ ledger_witness = Table(
     metadata,
     Column("ledger", String(200), primary_key=True),
     Column("name", String(128), primary_key=True),
-    Column("public_key", LargeBinary(32), nullable=False),
-    # The last checkpoint this witness co-signed: it only co-signs trees consistent with it.
+    Column("public_key", LargeBinary(32), nullable=False),  # its cosignature/v1 key; the private one is its own
+    Column("url", Text, nullable=False),  # the base URL of its add-checkpoint endpoint
+    # The last checkpoint this witness cosigned, as far as this node knows: the next submission proves
+    # consistency from it (the witness answers with its own size when this is stale).
     Column("size", BigInteger),
     Column("root", LargeBinary(32)),
 )

@@ -9,6 +9,9 @@ import typer
 from typer.testing import CliRunner
 
 from accord.cli import ledger, store
+from accord.ledger.checkpoint import VerifierKey
+from accord.witness.keyfile import create_key_file
+from tests.witnesses import running_witness
 
 # The ledger's commands on their own app, as `accord` registers them (with `import`, for the world the
 # admission gate decides on), so that this test does not depend on the other areas' command modules.
@@ -74,23 +77,45 @@ LEDGER_SETUP = [
 ]
 
 
-def _setup(cli: CliRunner, tmp_path: Path) -> None:
+def _setup(cli: CliRunner, tmp_path: Path) -> VerifierKey:
+    """The world, a ledger, its organisations and custodians; returns the log's verifier key."""
     (tmp_path / "world.yaml").write_text(WORLD)
     run(cli, "import", "world.yaml")
-    for args in LEDGER_SETUP:
-        run(cli, *args)
+    outputs = [run(cli, *args) for args in LEDGER_SETUP]
+    return VerifierKey.parse(outputs[0].split("log key ")[1])
+
+
+def test_verify_counts_only_the_witnesses_it_is_given(cli: CliRunner, tmp_path: Path) -> None:
+    """A witness the operator never submitted to, or a key that is not a witness's: exit 1 naming what
+    is missing, or 2 for an impossible demand."""
+    _setup(cli, tmp_path)
+    run(cli, "export", "out")
+    court = create_key_file(tmp_path / "court.key", "court").verifier.text()
+    output = run(cli, "verify", "out", "--workers", "1", "--witness", court, code=1)
+    assert "cosigned by 0 of the given witnesses, 1 required; no valid cosignature by court+" in output
+    run(cli, "verify", "out", "--workers", "1", "--witness", court, "--min-witnesses", "0")
+    output = run(cli, "verify", "out", "--witness", court, "--min-witnesses", "2", code=2)
+    assert "--min-witnesses: 2 cosignatures cannot be required of 1 witness keys" in output
+    log_key = (tmp_path / "out" / "keys.json").read_text().split('"log_key":"')[1].split('"')[0]
+    assert "a witness's cosignature/v1 key is needed" in run(cli, "verify", "out", "--witness", log_key, code=2)
+    output = run(cli, "witness", "add", "court", "--url", "http://127.0.0.1:1", "--key", log_key, code=2)
+    assert "--key: verifier key accord.test/custody: a witness's cosignature/v1 key is needed" in output
+    run(cli, "witness", "add", "court", "--url", "http://127.0.0.1:1", "--key", court)
+    assert "court: did not cosign: cannot reach" in run(cli, "witness", "submit", code=1)
 
 
 def test_the_whole_path(cli: CliRunner, tmp_path: Path) -> None:
-    _setup(cli, tmp_path)
+    log_key = _setup(cli, tmp_path)
     (tmp_path / "handovers.yaml").write_text(HANDOVERS)
     run(cli, "append", "handovers.yaml")
-    run(cli, "witness", "add", "auditor")
-    run(cli, "witness", "cosign", "auditor")
+    with running_witness(tmp_path / "witness", [log_key]) as witness:
+        run(cli, "witness", "add", "auditor", "--url", witness.url, "--key", witness.key.text())
+        assert "auditor: cosigned the checkpoint of size 7" in run(cli, "witness", "submit")
     run(cli, "export", "out")
-    assert "ok: 7 entries" in run(cli, "verify", "out", "--workers", "1")
+    witnessed = ("--witness", witness.key.text(), "--min-witnesses", "1")
+    assert "ok: 7 entries" in run(cli, "verify", "out", "--workers", "1", *witnessed)
     run(cli, "prove", "--person", "A-100", "--out", "receipt.json")
-    assert "held by cecot" in run(cli, "verify-receipt", "receipt.json", "--keys", "out/keys.json")
+    assert "held by cecot" in run(cli, "verify-receipt", "receipt.json", "--keys", "out/keys.json", *witnessed)
     assert "A-100" not in (tmp_path / "receipt.json").read_text()
     assert "held by cecot" in run(cli, "where", "--person", "A-100", "--at", "2025-03-16T00:00:00Z")
     assert "held by ice-air" in run(cli, "where", "--person", "A-100", "--at", "2025-03-15T13:00:00Z")

@@ -14,12 +14,14 @@ from accord.ledger import (
     Keyring,
     Ledger,
     add_custodian_key,
+    add_witness,
     init_ledger,
     record_handover,
     register_organisation,
 )
 from accord.store.engine import make_engine
 from accord.store.migrate import upgrade
+from tests.witnesses import RunningWitness, running_witness
 
 ORIGIN = "accord.test/custody"
 T0 = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
@@ -74,3 +76,12 @@ def busy_world(world: World) -> World:
         world.handover(person, "ice-houston", "ice-air", 10 * n)
         world.handover(person, "ice-air", "cecot", 10 * n + 5)
     return world
+
+
+@pytest.fixture
+def witness(busy_world: World) -> Iterator[RunningWitness]:
+    """A real witness process trusting this world's log key, registered with the ledger as `auditor`."""
+    with running_witness(busy_world.directory / "witness", [busy_world.ledger.log_verifier_key()]) as running:
+        with busy_world.engine.begin() as conn:
+            add_witness(conn, busy_world.ledger, name=running.name, url=running.url, key=running.key)
+        yield running

@@ -7,7 +7,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy import delete, update
+
 from accord.ledger import export_ledger, trusted_keys
+from accord.ledger import repository as repo
 from accord.ledger.canonical import canonical
 from accord.ledger.checkpoint import Checkpoint, sign_checkpoint
 from accord.ledger.merkle import CompactRange, leaf_hash
@@ -22,6 +25,7 @@ from accord.ledger.statements import (
     statement_bytes,
 )
 from accord.ledger.verify import TrustedKeys
+from accord.store.tables_ledger import ledger_checkpoint, ledger_entry, ledger_head, ledger_key, ledger_node, ledger_org
 from tests.integration.ledger.conftest import World
 
 
@@ -81,3 +85,19 @@ def next_handover(world: World, data: bytes, event_id: str) -> bytes:
         sender=statement.receiver,
         receiver=statement.sender,
     )
+
+
+def stored_entries(world: World) -> list[bytes]:
+    with world.engine.connect() as conn:
+        return [data for _index, data in repo.entry_rows(conn, world.ledger.origin)]
+
+
+def rewrite_history(world: World, entries: list[bytes]) -> None:
+    """What an operator holding the database and every key can do: replace the stored log by `entries`
+    (each checked again on append, so they must be validly signed) and drop the checkpoints."""
+    origin = world.ledger.origin
+    with world.engine.begin() as conn:
+        for table in (ledger_entry, ledger_node, ledger_org, ledger_key, ledger_checkpoint):
+            conn.execute(delete(table).where(table.c.ledger == origin))
+        conn.execute(update(ledger_head).where(ledger_head.c.ledger == origin).values(size=0, frontier=b""))
+        repo.append_entries(conn, origin, entries)

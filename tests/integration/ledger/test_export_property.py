@@ -9,18 +9,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.ledger import add_witness, cosign_latest, export_ledger, verify_export
+from accord.ledger import export_ledger, submit_checkpoint, verify_export
 from accord.ledger.verify import TrustedKeys, VerificationFailed
-from tests.integration.ledger.conftest import T0, World
+from tests.integration.ledger.conftest import World
+from tests.witnesses import RunningWitness
 
 FILES = ("checkpoint", "entries.jsonl", "keys.json")
 
 
 @pytest.fixture
-def exported(busy_world: World) -> Path:
+def exported(busy_world: World, witness: RunningWitness) -> Path:
+    """An export whose checkpoint a real witness process cosigned."""
+    [submitted] = submit_checkpoint(busy_world.engine, busy_world.ledger)
+    assert submitted.problem is None
     with busy_world.engine.begin() as conn:
-        add_witness(conn, busy_world.ledger, "auditor")
-        cosign_latest(conn, busy_world.ledger, "auditor", T0)
         export_ledger(conn, busy_world.ledger, busy_world.directory / "export")
     return busy_world.directory / "export"
 
@@ -45,3 +47,4 @@ def test_any_single_byte_change_fails(exported: Path, tmp_path: Path, name: str,
 
 def test_the_unchanged_export_verifies(exported: Path) -> None:
     _verify(exported)
+    assert "\n\u2014 auditor " in (exported / "checkpoint").read_text()

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from accord.ledger import (
     Refusal,
@@ -21,6 +22,7 @@ from accord.ledger import (
     verify_receipt,
 )
 from accord.ledger import repository as repo
+from accord.ledger.checkpoint import COSIGNATURE_V1, VerifierKey
 from accord.ledger.service import discredited_by_revocation
 from accord.ledger.verify import TrustedKeys
 from tests.integration.ledger.conftest import T0, World
@@ -128,5 +130,6 @@ def test_deep_json_in_keys_json_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["w" * 129, "bad name", "-w", "w\x00"])
 def test_a_witness_name_is_an_identifier_on_both_databases(world: World, name: str) -> None:
+    key = VerifierKey("w", Ed25519PrivateKey.generate().public_key().public_bytes_raw(), COSIGNATURE_V1)
     with pytest.raises(Refusal, match="must be an identifier"), world.engine.begin() as conn:
-        add_witness(conn, world.ledger, name)
+        add_witness(conn, world.ledger, name=name, url="http://127.0.0.1:1", key=key)

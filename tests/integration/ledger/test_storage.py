@@ -7,14 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from accord.ledger import (
     Keyring,
     add_custodian_key,
-    add_witness,
     consistency_proof,
-    cosign_latest,
     custody_periods,
     inclusion_proof,
     init_ledger,
@@ -77,21 +74,6 @@ def test_the_log_holds_no_person_identifier(busy_world: World) -> None:
     with busy_world.engine.connect() as conn:
         blob = b"".join(data for _i, data in repo.entry_rows(conn, busy_world.ledger.origin))
     assert b"A-100" not in blob and busy_world.ledger.commitment("A-100").encode() in blob
-
-
-def test_witness_refuses_a_rewritten_history(busy_world: World) -> None:
-    with busy_world.engine.begin() as conn:
-        add_witness(conn, busy_world.ledger, "auditor")
-        cosign_latest(conn, busy_world.ledger, "auditor", T0)
-    busy_world.handover("A-100", "cecot", "ice-air", 100)
-    with busy_world.engine.begin() as conn:
-        cosign_latest(conn, busy_world.ledger, "auditor", T0)  # an extension is co-signed
-        conn.execute(
-            text("UPDATE ledger_node SET hash = :h WHERE node = :n"), {"h": bytes(32), "n": repo.node_key((0, 3))}
-        )
-        conn.execute(text("UPDATE ledger_witness SET size = 4, root = :r"), {"r": bytes(32)})
-        with pytest.raises(ValueError):
-            cosign_latest(conn, busy_world.ledger, "auditor", T0)
 
 
 def test_concurrent_appends_get_gap_free_indices(postgres_url: str, tmp_path: Path) -> None:
