@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-deep lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# The property tests only, with fresh random examples and DEEP_FACTOR times as many (tests/hypothesis_budget.py).
+DEEP_FACTOR ?= 10
+test-deep: $(STAMP)
+	ACCORD_HYPOTHESIS_PROFILE=deep ACCORD_DEEP_FACTOR=$(DEEP_FACTOR) $(BIN)/pytest -m property
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

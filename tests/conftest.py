@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from accord.store.engine import make_engine
+from tests.hypothesis_budget import DEFAULT_EXAMPLES, PROFILE, PROFILE_VARIABLE, examples
 
 POSTGRES_URL = os.environ.get("ACCORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -36,6 +38,27 @@ def _postgres_available() -> str | None:
 
 _PG_PROBLEM = _postgres_available()
 
+# Property tests: `fast` replays a fixed corpus (make test); `deep` draws fresh random examples, more of
+# them (make test-deep). Each test's budget goes through tests.hypothesis_budget.examples.
+settings.register_profile("fast", derandomize=True, deadline=None)
+settings.register_profile(
+    "deep", derandomize=False, deadline=None, max_examples=examples(DEFAULT_EXAMPLES), print_blob=True
+)
+if PROFILE not in ("fast", "deep"):
+    raise pytest.UsageError(f"{PROFILE_VARIABLE}={PROFILE!r}: use fast or deep")
+settings.load_profile(PROFILE)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "property: a Hypothesis property test (make test-deep runs these)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every Hypothesis test `property`, so that `pytest -m property` runs them all."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
+
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if _PG_PROBLEM is not None and IN_CI:
@@ -44,10 +67,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    if _PG_PROBLEM is None:
-        return f"postgresql: {POSTGRES_URL}"
-    return f"postgresql: not available, its tests are skipped ({_PG_PROBLEM})"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    database = (
+        f"postgresql: {POSTGRES_URL}"
+        if _PG_PROBLEM is None
+        else f"postgresql: not available, its tests are skipped ({_PG_PROBLEM})"
+    )
+    return [database, f"hypothesis profile: {PROFILE} ({examples(1)}x each test's examples)"]
 
 
 def _postgres_schema_url() -> Iterator[str]:

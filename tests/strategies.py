@@ -69,6 +69,8 @@ identifiers = st.builds(
     st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", max_size=7),
 )
 recorded = st.none() | instants
+# An open vocabulary: the longest kind fills the store's column.
+DESIGNATION_KINDS = ("aea_tda", "ms13", "barrio_18", "k" + "_" * 30 + "9")
 
 
 def amounts(places: int = 2) -> st.SearchStrategy[Decimal]:
@@ -146,7 +148,8 @@ def convictions(draw: st.DrawFn) -> Conviction:
 @st.composite
 def designations(draw: st.DrawFn) -> Designation:
     start, until = draw(interval())
-    return Designation.model_validate({"kind": "aea_tda", "from": start, "until": until, "recorded_at": draw(recorded)})
+    kind = draw(st.sampled_from(DESIGNATION_KINDS))
+    return Designation.model_validate({"kind": kind, "from": start, "until": until, "recorded_at": draw(recorded)})
 
 
 @st.composite
@@ -188,7 +191,10 @@ def persons(draw: st.DrawFn, ident: str | None = None) -> Person:
         accompanied=draw(st.booleans()),
         languages=tuple(draw(st.lists(st.sampled_from(LANGUAGES), max_size=2, unique=True))),
         district=draw(st.none() | identifiers),
-        identity=draw(st.none() | st.builds(Identity, verified=st.booleans(), reference=st.none() | identifiers)),
+        identity=draw(
+            st.none()
+            | st.builds(Identity, verified=st.booleans(), reference=st.none() | identifiers, recorded_at=recorded)
+        ),
         orders=draw(_few(removal_orders())),
         protections=draw(_few(protections())),
         stays=draw(_few(stays())),

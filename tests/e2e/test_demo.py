@@ -42,7 +42,8 @@ def test_the_demo_tells_the_evening_from_decision_to_invoice(
     assert "verified offline: 195 entries" in out and "190 handover" in out
     # The people held in flight are refused at arrival without a decision (a hold ends only by a lift).
     assert "1063 replayed, 1063 the same, 0 different" in out
-    assert "│ 2025-03 │ 70 │ 2 │ 209031.70 │" in out and "│ all │ │ │ 324100.50 │" in out
+    # The two flights are charged from their exact block time (8 h 45 min, 8 h 25 min), rounded once.
+    assert "│ 2025-03 │ 70 │ 2 │ 209003.03 │" in out and "│ all │ │ │ 324071.83 │" in out
     assert (tmp_path / "ledger").is_dir()
     # The reports: the 70 handed over (the invoice's 70 custody lines), by pathway; their charts.
     assert "│ 2025-03 │ SLV │ 22 │ 48 │ 70 │" in out

@@ -1,4 +1,4 @@
-"""Fees (RULES.md §6): accrual from custody periods, monthly invoices, frozen documents with credit and
+"""Fees (docs/spec/rules.md §6): accrual from custody periods, monthly invoices, frozen documents with credit and
 debit notes, flight-cost lines and reconciliation between the parties' records. See docs/billing.md.
 
 The pure core (everything but `issuing` and `repository`) runs on plain values, so the scenario runner and

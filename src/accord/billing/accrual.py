@@ -1,4 +1,4 @@
-"""Accrual: the invoices of a range of months from custody periods and flights (RULES.md §6).
+"""Accrual: the invoices of a range of months from custody periods and flights (docs/spec/rules.md §6).
 
 Each line is computed exactly with fractions and rounded once. A detainee's month depends only on the
 dates held inside it, and thousands of detainees share the same dates (one flight lands them together), so
@@ -166,5 +166,13 @@ def _flight_line(schedule: RateSchedule, flight: FlightCost, currency: str) -> L
             f"flight {flight.flight} on {flight.day}: agreement {schedule.agreement.id} version {version} "
             "states no flight_hour_rate"
         )
-    amount = to_minor(rate.flight_hour_rate * Fraction(flight.hours), currency)
-    return Line("flight", amount, (rate.version,), flight=flight.flight, day=flight.day, hours=flight.hours)
+    amount = to_minor(rate.flight_hour_rate * flight.hours, currency)  # exact hours: rounded once, here
+    return Line(
+        "flight",
+        amount,
+        (rate.version,),
+        flight=flight.flight,
+        day=flight.day,
+        hours=flight.hours,
+        unit_rate=rate.flight_hour_rate,
+    )

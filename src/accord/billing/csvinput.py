@@ -9,6 +9,7 @@ import io
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
 
@@ -41,7 +42,7 @@ def read_flights(path: str | Path) -> list[FlightCost]:
     """Columns `flight,date,hours`: one flight a row, its local date and its flight hours."""
 
     def row(cells: dict[str, str]) -> FlightCost:
-        return FlightCost(_identifier(cells, "flight"), _date(cells, "date"), _hours(cells, "hours"))
+        return FlightCost(_identifier(cells, "flight"), _date(cells, "date"), Fraction(_hours(cells, "hours")))
 
     return _read(path, ("flight", "date", "hours"), row)
 

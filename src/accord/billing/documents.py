@@ -8,14 +8,14 @@ from collections.abc import Iterable, Iterator
 
 from rich.table import Table
 
-from accord.billing.invoice import Invoice, InvoiceSet, Line, format_minor
+from accord.billing.invoice import Invoice, InvoiceSet, Line, exact_text, flight_time, format_minor, to_minor
 from accord.billing.issued import IssuedDocument
 from accord.billing.reconcile import Reconciliation
 from accord.files import safe_cell
 
 CSV_COLUMNS = (
-    "number", "month", "kind", "person", "flight", "date", "hours", "days", "rate_version", "amount", "currency",
-    "note",
+    "number", "month", "kind", "person", "flight", "date", "hours", "unit_rate", "days", "rate_version", "amount",
+    "currency", "note",
 )  # fmt: skip
 
 
@@ -24,8 +24,25 @@ def describe(line: Line) -> str:
     if line.kind == "custody":
         return f"Custody of detainee {line.person}"
     if line.kind == "flight":
-        return f"Flight {line.flight} on {line.day}, {line.hours} flight hours"
+        return f"Flight {line.flight} on {line.day}"
     return f"Lump sum under agreement version {line.rate_version}"
+
+
+def quantity(line: Line) -> str:
+    """How much a line charges for: days held, flight time, or one lump sum."""
+    if line.hours is not None:
+        return flight_time(line.hours)
+    if line.days is not None:
+        return f"{line.days} days"
+    return "1" if line.kind == "lump_sum" else ""
+
+
+def unit_rate(line: Line, currency: str) -> str:
+    """The price of one unit, for a line charged as quantity times a rate (a flight: per flight hour).
+    Custody is prorated by the agreement's convention (docs/spec/rules.md §6), so it has none here."""
+    if line.unit_rate is None:
+        return ""
+    return f"{format_minor(to_minor(line.unit_rate, currency), currency)} per h"
 
 
 def invoice_set_csv(invoices: InvoiceSet) -> str:
@@ -47,7 +64,8 @@ def _csv_rows(number: str, invoice: Invoice, currency: str) -> Iterator[list[str
             line.person or "",
             line.flight or "",
             "" if line.day is None else line.day.isoformat(),
-            "" if line.hours is None else str(line.hours),
+            "" if line.hours is None else exact_text(line.hours),
+            "" if line.unit_rate is None else exact_text(line.unit_rate),
             "" if line.days is None else str(line.days),
             " ".join(line.rate_versions),
             format_minor(line.amount, currency),
@@ -68,15 +86,18 @@ def _csv(rows: Iterable[list[str]], columns: tuple[str, ...] = CSV_COLUMNS) -> s
 def invoice_set_table(invoices: InvoiceSet) -> Table:
     money = invoices.currency
     table = Table(title=f"{invoices.agreement}: {invoices.payee} invoices {invoices.payer} ({money})")
-    for column in ("month", "line", "days", "rate version", "amount"):
-        table.add_column(column, justify="right" if column in {"days", "amount"} else "left")
+    for column in ("month", "line", "quantity", "unit rate", "rate version", "amount"):
+        table.add_column(column, justify="right" if column in {"quantity", "unit rate", "amount"} else "left")
     for invoice in invoices.invoices:
         for line in invoice.lines:
-            days = "" if line.days is None else str(line.days)
+            rate = unit_rate(line, money)
             amount = format_minor(line.amount, money)
-            table.add_row(str(invoice.month), describe(line), days, " ".join(line.rate_versions), amount)
-        table.add_row(str(invoice.month), "[bold]month total[/bold]", "", "", format_minor(invoice.total, money))
-    table.add_row("", "[bold]total[/bold]", "", "", format_minor(invoices.total, money))
+            table.add_row(
+                str(invoice.month), describe(line), quantity(line), rate, " ".join(line.rate_versions), amount
+            )
+        total = format_minor(invoice.total, money)
+        table.add_row(str(invoice.month), "[bold]month total[/bold]", "", "", "", total)
+    table.add_row("", "[bold]total[/bold]", "", "", "", format_minor(invoices.total, money))
     return table
 
 

@@ -5,23 +5,20 @@ A leg is charged under an agreement when it serves that agreement, the flight's 
 agreement's funder, it both departed and arrived (its block time is on record), and the version rating
 its departure's local date states a `flight_hour_rate` (an agreement that does not charge for flights
 gets no flight lines, rather than an invoice that cannot be issued). Its hours are block hours, arrival
-minus departure as the movement events record them, in hundredths of an hour rounded half-even; its day
-is the departure's local date in the agreement's zone."""
+minus departure as the movement events record them, exact (8 h 25 min is 101/12 hours: the line's amount
+is rounded once, never its hours); its day is the departure's local date in the agreement's zone."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from datetime import datetime, timedelta
+from fractions import Fraction
 
 from accord.billing.errors import BillingError
 from accord.billing.inputs import FlightCost
 from accord.billing.schedule import RateSchedule
 from accord.domain.time import local_date
-
-HUNDREDTH = Decimal("0.01")
-SECONDS_PER_HOUR = Decimal(3600)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +38,13 @@ class FlownLeg:
         return self.flight if self.legs == 1 else f"{self.flight}/{self.leg}"
 
     @property
-    def hours(self) -> Decimal:
-        seconds = Decimal(int((self.arrived - self.departed).total_seconds()))
-        return (seconds / SECONDS_PER_HOUR).quantize(HUNDREDTH, rounding=ROUND_HALF_EVEN)
+    def hours(self) -> Fraction:
+        """Block hours, exact to the microsecond the events record."""
+        return Fraction(_micros(self.arrived - self.departed), _micros(timedelta(hours=1)))
+
+
+def _micros(span: timedelta) -> int:
+    return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
 
 
 def charged_legs(legs: Iterable[FlownLeg], schedule: RateSchedule) -> tuple[FlightCost, ...]:

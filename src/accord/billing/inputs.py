@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from fractions import Fraction
 
 from accord.billing.errors import BillingError
 from accord.domain.world import World
@@ -37,11 +37,11 @@ class CustodyPeriod:
 
 @dataclass(frozen=True, slots=True)
 class FlightCost:
-    """A flight charged to the agreement's funder: `hours` flight hours on the local date `day`."""
+    """A flight charged to the agreement's funder: `hours` flight hours (exact) on the local date `day`."""
 
     flight: str
     day: date
-    hours: Decimal
+    hours: Fraction
 
     def __post_init__(self) -> None:
         if not self.hours > 0:

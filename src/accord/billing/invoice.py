@@ -1,4 +1,4 @@
-"""Invoices as values: lines, monthly invoices, a set over a range of months, their JSON (WORLD_FORMAT.md,
+"""Invoices as values: lines, monthly invoices, a set over a range of months, their JSON (docs/spec/world-format.md,
 "Invoice JSON") and the hash that freezes an issued invoice's lines."""
 
 from __future__ import annotations
@@ -36,11 +36,38 @@ def parse_minor(text: str, currency: str) -> int:
     return int(Decimal(text).scaleb(minor_units(currency)))
 
 
+def exact_text(value: Fraction) -> str:
+    """An exact quantity as text: decimal digits when it has a finite decimal form ("8.42", "2.5"), else
+    the reduced fraction ("101/12" hours is 8 h 25 min). `Fraction(text)` reads either back exactly."""
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return str(value)
+    decimal = Decimal(value.numerator) / Decimal(value.denominator)  # exact: the quotient terminates
+    return format(decimal.normalize(), "f")
+
+
+def flight_time(hours: Fraction) -> str:
+    """Flight hours as a person reads them: "2.5 h" when given in hours, "8 h 25 min" for block time."""
+    text = exact_text(hours)
+    if "/" not in text and len(text.partition(".")[2]) <= 2:
+        return f"{text} h"
+    seconds = hours * 3600
+    if seconds.denominator != 1:
+        return f"{text} h"
+    minutes, second = divmod(int(seconds), 60)
+    hour, minute = divmod(minutes, 60)
+    return f"{hour} h {minute} min" + (f" {second} s" if second else "")
+
+
 class Line(NamedTuple):
     """One line: a detainee's month (`custody`), a lump sum (`lump_sum`) or a flight (`flight`).
-    `rate_versions` lists every version that rated it; `rate_version` is the first of them. A named tuple
-    rather than a dataclass: a year's caseload makes hundreds of thousands of them, and tuples are built
-    several times faster."""
+    `rate_versions` lists every version that rated it; `rate_version` is the first of them. A flight line
+    is `hours` (exact: a leg's block time is a whole number of seconds, not of hundredths of an hour)
+    times `unit_rate` per flight hour, rounded once. A named tuple rather than a dataclass: a year's
+    caseload makes hundreds of thousands of them, and tuples are built several times faster."""
 
     kind: LineKind
     amount: int  # minor units
@@ -49,8 +76,9 @@ class Line(NamedTuple):
     days: int | None = None
     flight: str | None = None
     day: date | None = None
-    hours: Decimal | None = None
+    hours: Fraction | None = None
     note: str | None = None
+    unit_rate: Fraction | None = None  # the price of one flight hour
 
     @property
     def rate_version(self) -> str:
@@ -73,7 +101,9 @@ class Line(NamedTuple):
         if self.day is not None:
             out["date"] = self.day.isoformat()
         if self.hours is not None:
-            out["hours"] = str(self.hours)
+            out["hours"] = exact_text(self.hours)
+        if self.unit_rate is not None:
+            out["unit_rate"] = exact_text(self.unit_rate)
         out["rate_version"] = self.rate_version
         out["rate_versions"] = list(self.rate_versions)
         out["amount"] = format_minor(self.amount, currency)
@@ -89,7 +119,7 @@ class Invoice:
 
     @property
     def total(self) -> int:
-        """The sum of the rounded lines (RULES.md §6), in minor units."""
+        """The sum of the rounded lines (docs/spec/rules.md §6), in minor units."""
         return sum(line.amount for line in self.lines)
 
     @property
@@ -116,7 +146,7 @@ class InvoiceSet:
         return next(i for i in self.invoices if i.month == month)
 
     def to_json(self) -> dict[str, Any]:
-        """The invoice JSON of WORLD_FORMAT.md (with `payer`/`payee` and a `kind` per line added)."""
+        """The invoice JSON of docs/spec/world-format.md (with `payer`/`payee` and a `kind` per line added)."""
         return {
             "agreement": self.agreement,
             "currency": self.currency,

@@ -13,7 +13,7 @@ from accord.billing.months import Month
 DocumentKind = Literal["invoice", "credit_note", "debit_note"]
 
 RULE_VERSION = "accord-fees/1"
-"""The billing conventions implemented here (RULES.md §6). Bump it when the way a line is computed
+"""The billing conventions implemented here (docs/spec/rules.md §6). Bump it when the way a line is computed
 changes, so every frozen invoice says which reading of the rules produced it."""
 
 _PREFIX = {"invoice": "INV", "credit_note": "CN", "debit_note": "DN"}

@@ -1,4 +1,4 @@
-"""Credit and debit notes: how a frozen month is corrected without editing it (RULES.md §6).
+"""Credit and debit notes: how a frozen month is corrected without editing it (docs/spec/rules.md §6).
 
 What has been billed for a month is the original invoice plus every note issued since, added line by line
 (lines are matched on what they are about: a person, a flight, a lump sum). A new note carries, for each

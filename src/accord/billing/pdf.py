@@ -7,7 +7,7 @@ from __future__ import annotations
 import pycountry
 from fpdf import FPDF
 
-from accord.billing.documents import describe
+from accord.billing.documents import describe, quantity, unit_rate
 from accord.billing.invoice import format_minor
 from accord.billing.issued import IssuedDocument
 
@@ -82,23 +82,23 @@ def _parties(pdf: FPDF, document: IssuedDocument) -> None:
 
 
 def _lines_table(pdf: FPDF, document: IssuedDocument) -> None:
-    widths = (10, 88, 16, 36, 40)
+    widths = (8, 62, 28, 30, 28, 34)
+    titles = ("#", "Description", "Quantity", "Unit rate", "Rate version", f"Amount ({document.currency})")
     pdf.set_font("Helvetica", "B", 9)
-    for width, title in zip(
-        widths, ("#", "Description", "Days", "Rate version", f"Amount ({document.currency})"), strict=True
-    ):
-        pdf.cell(width, 7, title, border="B", align="R" if title.startswith(("Days", "Amount")) else "L")
+    for width, title, align in zip(widths, titles, "LLRRLR", strict=True):
+        pdf.cell(width, 7, title, border="B", align=align)
     pdf.ln()
     pdf.set_font("Helvetica", size=9)
     for position, line in enumerate(document.lines, start=1):
         cells = (
             str(position),
             describe(line),
-            "" if line.days is None else str(line.days),
+            quantity(line),
+            unit_rate(line, document.currency),
             ", ".join(line.rate_versions),
             format_minor(line.amount, document.currency),
         )
-        for width, value, align in zip(widths, cells, "LLRLR", strict=True):
+        for width, value, align in zip(widths, cells, "LLRRLR", strict=True):
             pdf.cell(width, 6, _latin1(_fit(pdf, value, width)), align=align)
         pdf.ln()
     if not document.lines:
@@ -122,7 +122,7 @@ def _closing(pdf: FPDF, document: IssuedDocument) -> None:
     notes = [f"Line {n}: {line.note}" for n, line in enumerate(document.lines, start=1) if line.note]
     notes += [
         f"Agreement version(s): {', '.join(document.agreement_versions) or 'none'}",
-        f"Rule version: {document.rule_version} (fee conventions of RULES.md section 6)",
+        f"Rule version: {document.rule_version} (fee conventions of docs/spec/rules.md section 6)",
         f"Verification hash of the lines (SHA-256 of RFC 8785 JSON): {document.lines_hash}",
         "This document is frozen at issue; corrections are made by credit or debit notes that reference it.",
     ]

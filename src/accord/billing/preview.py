@@ -16,7 +16,7 @@ from accord.domain.world import World
 
 def bill(world: World, agreement_id: str, first: str, last: str, flights: Iterable[FlightCost] = ()) -> InvoiceSet:
     """Invoices for every month from `first` to `last` (YYYY-MM, both included) under one agreement,
-    from the world's custody records. `bill(...).to_json()` is WORLD_FORMAT.md's invoice JSON."""
+    from the world's custody records. `bill(...).to_json()` is the invoice JSON of docs/spec/world-format.md."""
     return bill_periods(world, agreement_id, periods_from_world(world, agreement_id), first, last, flights)
 
 

@@ -1,4 +1,4 @@
-"""The per-day reference accrual: RULES.md §6 read literally, one local date at a time.
+"""The per-day reference accrual: docs/spec/rules.md §6 read literally, one local date at a time.
 
 It is deliberately slow and simple. Property tests hold the interval accrual (`accrual.accrue`) to it, and
 the benchmark reports how much faster the interval accrual is on the same data."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, select
 
-from accord.billing.invoice import Line
+from accord.billing.invoice import Line, exact_text
 from accord.billing.issued import IssuedDocument
 from accord.billing.months import Month
 from accord.store.tables_billing import billing_documents, billing_lines
@@ -64,7 +64,8 @@ def _line_row(document_id: Any, position: int, line: Line) -> dict[str, Any]:
         "days": line.days,
         "flight": line.flight,
         "flight_date": line.day,
-        "hours": None if line.hours is None else str(line.hours),
+        "hours": None if line.hours is None else exact_text(line.hours),
+        "unit_rate": None if line.unit_rate is None else exact_text(line.unit_rate),
         "rate_versions": json.dumps(list(line.rate_versions)),
         "amount_minor": line.amount,
         "note": line.note,
@@ -102,6 +103,7 @@ def _line(row: RowMapping) -> Line:
         days=row["days"],
         flight=row["flight"],
         day=row["flight_date"],
-        hours=None if row["hours"] is None else Decimal(row["hours"]),
+        hours=None if row["hours"] is None else Fraction(row["hours"]),
         note=row["note"],
+        unit_rate=None if row["unit_rate"] is None else Fraction(row["unit_rate"]),
     )

@@ -1,4 +1,4 @@
-"""Which agreement version rates each local date (RULES.md §6), and what a rate means per year.
+"""Which agreement version rates each local date (docs/spec/rules.md §6), and what a rate means per year.
 
 A version's first day is the local date, in the agreement's zone, on which it starts; when several start on
 the same date the last of them rates that day. A later version with `retroactive: true` re-rates every day

@@ -112,7 +112,9 @@ def bill(
     agreement: str = AGREEMENT,
     first: str = typer.Option(..., "--from", help="First month, YYYY-MM."),
     last: str = typer.Option(..., "--to", help="Last month, YYYY-MM (included)."),
-    output: Format = typer.Option(Format.json, "--format", help="json (WORLD_FORMAT.md invoice JSON), table, csv."),
+    output: Format = typer.Option(
+        Format.json, "--format", help="json (docs/spec/world-format.md invoice JSON), table, csv."
+    ),
     flights: Path | None = FLIGHTS,
 ) -> None:
     """Preview the monthly invoices of an agreement over a range of months; stores nothing."""

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -27,7 +26,7 @@ from accord.cli.common import (
     user_errors,
 )
 from accord.domain import World
-from accord.files import new_file, open_new, write_file
+from accord.files import open_new, write_file
 from accord.rules.decision import DecisionSet
 from accord.rules.inputs import inputs_hash
 from accord.rules.interpreter import UnknownPerson, decide, explain_trace
@@ -84,13 +83,20 @@ def decide_source(
     world: str, as_of: datetime, known_at: datetime | None, persons: list[str] | None, pack_name: str | None
 ) -> DecisionSet:
     """Decide from whichever source WORLD names; decisions made from the database are stored."""
+    if not is_database(world) and Path(world).is_dir():
+        return _decide_bulk(Path(world), as_of, known_at, persons, pack_name)
+    return _decide_world(world, as_of, known_at, persons, pack_name)[2]
+
+
+def _decide_world(
+    world: str, as_of: datetime, known_at: datetime | None, persons: list[str] | None, pack_name: str | None
+) -> tuple[World, Pack, DecisionSet]:
+    """Decide a world file or the database (the decisions stored); with the world and pack decided on."""
     if is_database(world):
         return decide_and_store(_database(world), as_of, known_at, persons, pack_name)
-    path = Path(world)
-    if path.is_dir():
-        return _decide_bulk(path, as_of, known_at, persons, pack_name)
-    loaded = load_world_file(path).world
-    return decide(loaded, as_of, known_at, persons, _pack(pack_name, loaded))
+    loaded = load_world_file(Path(world)).world
+    pack = _pack(pack_name, loaded)
+    return loaded, pack, decide(loaded, as_of, known_at, persons, pack)
 
 
 def _decide_bulk(
@@ -115,7 +121,7 @@ def _decide_caseload(
     force: bool,
 ) -> None:
     """A bulk caseload decided by the columnar engine and written as it is decided, with a progress bar:
-    the coded decisions Parquet (docs/bulk-format.md); the decision JSON of everyone, chunk by chunk
+    the decisions Parquet (docs/decisions-parquet.md); the decision JSON of everyone, chunk by chunk
     (large: about 4 kB a person); or, as a table, the caseload's counts (who could be moved, pathways by
     outcome, why the others could not), never millions of rows."""
     from accord.cli.bulk import caseload_progress
@@ -180,13 +186,15 @@ def decide_command(
         with rules_errors():
             _decide_caseload(Path(world), instant, known, person or None, pack, format, output, force)
         return
+    if format is Format.parquet:
+        assert output is not None
+        with rules_errors():
+            _write_decisions(world, instant, known, person or None, pack, output, force)
+        return
     with rules_errors():
         decisions = decide_source(world, instant, known, person or None, pack)
         if format is Format.json:
             _emit(json.dumps(decisions.to_json(), indent=2, ensure_ascii=False), output, force)
-        elif format is Format.parquet:
-            assert output is not None
-            write_parquet(decisions, output, force)
         else:
             _print_table(Outcomes.of_decisions(decisions).summary(), [decision_table(decisions)], output, force)
 
@@ -217,62 +225,44 @@ def _emit(text: str, output: Path | None, force: bool) -> None:
         write_file(output, text + "\n", overwrite=force)
 
 
-def decision_rows(decisions: DecisionSet) -> list[dict[str, Any]]:
-    """One row per pathway: the flat form of the decision JSON, for tables and Parquet."""
-    return [
-        {
-            "person": d.person,
-            "kind": p.kind,
-            "destination": p.destination,
-            "agreement": p.agreement,
-            "status": p.status,
-            "reasons": [r.code for r in p.reasons],
-            "details": [r.detail for r in p.reasons],
-            "warnings": [w.code for w in p.warnings],
-        }
-        for d in decisions.decisions
-        for p in d.pathways
-    ]
-
-
 def decision_table(decisions: DecisionSet) -> Table:
     table = Table()
     for column in ("person", "pathway", "to", "agreement", "status"):
         table.add_column(column, no_wrap=True)
     for column in ("reasons", "warnings"):
         table.add_column(column, overflow="fold")
-    previous = None
-    for row in decision_rows(decisions):
-        status = "[green]allowed[/green]" if row["status"] == "allowed" else "[red]blocked[/red]"
-        table.add_row(
-            row["person"] if row["person"] != previous else "",
-            row["kind"],
-            row["destination"],
-            row["agreement"] or "",
-            status,
-            ", ".join(row["reasons"]),
-            ", ".join(row["warnings"]),
-            end_section=False,
-        )
-        previous = row["person"]
+    for decision in decisions.decisions:
+        for i, p in enumerate(decision.pathways):
+            status = "[green]allowed[/green]" if p.status == "allowed" else "[red]blocked[/red]"
+            table.add_row(
+                decision.person if i == 0 else "",
+                p.kind,
+                p.destination,
+                p.agreement or "",
+                status,
+                ", ".join(r.code for r in p.reasons),
+                ", ".join(w.code for w in p.warnings),
+                end_section=False,
+            )
     return table
 
 
-def write_parquet(decisions: DecisionSet, output: Path, overwrite: bool = False) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def _write_decisions(
+    world: str,
+    as_of: datetime,
+    known_at: datetime | None,
+    persons: list[str] | None,
+    pack: str | None,
+    output: Path,
+    overwrite: bool,
+) -> None:
+    """The decisions Parquet of a world file or the database: the file a bulk directory gives
+    (docs/decisions-parquet.md), so a consumer need not know which input produced it."""
+    from accord.rules.columnar.decisions_file import decisions_table_of, write_decisions
 
-    rows = decision_rows(decisions)
-    columns = ["person", "kind", "destination", "agreement", "status", "reasons", "details", "warnings"]
-    table = pa.table({name: [row[name] for row in rows] for name in columns})
-    metadata = {
-        "as_of": decisions.as_of.isoformat(),
-        "known_at": decisions.known_at.isoformat(),
-        "rule_pack": decisions.rule_pack,
-        "era": decisions.era or "",
-    }
-    with new_file(output, overwrite=overwrite) as temporary:
-        pq.write_table(table.replace_schema_metadata(metadata), temporary)
+    loaded, chosen, decisions = _decide_world(world, as_of, known_at, persons, pack)
+    asked = list(dict.fromkeys(persons)) if persons else None
+    write_decisions(output, decisions_table_of(decisions, loaded, chosen, asked), overwrite)
 
 
 def explain_command(
@@ -320,9 +310,10 @@ def _stored_world(uow: UnitOfWork, known_at: datetime) -> World:
 
 def decide_and_store(
     url: str, as_of: datetime, known_at: datetime | None, persons: list[str] | None, pack_name: str | None
-) -> DecisionSet:
+) -> tuple[World, Pack, DecisionSet]:
     """Decide from the world stored as known at `known_at`, and append the decisions with the pack, the
-    era and the hash of the inputs, so that they can be replayed."""
+    era and the hash of the inputs, so that they can be replayed. Returns the world as known, the pack
+    and the decisions."""
     from accord.store.clock import stamp
     from accord.store.tables_decisions import record_decisions
 
@@ -334,7 +325,7 @@ def decide_and_store(
         recorded = stamp(uow.connection, system_clock().now())
         record_decisions(uow.connection, decided, inputs_hash(world, pack, as_of, known), recorded, recorded)
         uow.commit()
-    return decided
+    return world, pack, decided
 
 
 @scenarios_app.command("run")

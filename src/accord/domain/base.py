@@ -43,6 +43,16 @@ def recorded_claims(model: BaseModel, path: tuple[str | int, ...] = ()) -> Itera
                     yield from recorded_claims(item, (*path, name, index))
 
 
+def given(record: object, *names: str) -> bool:
+    """Whether the record holds each named field. A validated record holds them all; one salvaged from
+    input that did not validate (`accord.world.salvage`) lacks each field that failed, so that the
+    cross-record checks skip what they cannot read instead of reporting knock-on errors."""
+    fields = getattr(record, "__dict__", None)
+    if fields is None:  # a light stand-in (a named tuple of the streamed reader) holds every field it has
+        return all(hasattr(record, name) for name in names)
+    return all(name in fields for name in names)
+
+
 def _no_float(value: Any) -> Any:
     if isinstance(value, float):
         raise ValueError('money must be written as a string of digits ("20000.00"), never a float')

@@ -29,7 +29,8 @@ def _prune(model: M, known_at: datetime) -> M:
             if len(kept) != len(value) or any(a is not b for a, b in zip(kept, value, strict=True)):
                 changed[name] = kept
         elif isinstance(value, BaseModel):
-            pruned = _prune(value, known_at)
+            # A single nested record learnt later (a person's identity) is absent, as if never recorded.
+            pruned = _prune(value, known_at) if _known(value, known_at) else None
             if pruned is not value:
                 changed[name] = pruned
     return rebuild(model, changed) if changed else model

@@ -31,7 +31,7 @@ def quantum(currency: str) -> Decimal:
 
 
 def round_money(value: Decimal, currency: str) -> Decimal:
-    """Round once, half-even, to the currency's minor unit (RULES.md §6)."""
+    """Round once, half-even, to the currency's minor unit (docs/spec/rules.md §6)."""
     return value.quantize(quantum(currency), rounding=ROUND_HALF_EVEN)
 
 

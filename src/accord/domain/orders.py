@@ -1,4 +1,4 @@
-"""Court orders: when they bind, what they do, and whom they cover (RULES.md §5)."""
+"""Court orders: when they bind, what they do, and whom they cover (docs/spec/rules.md §5)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import model_validator
 from accord.domain.base import Fact, Record
 from accord.domain.codes import CountryCode
 from accord.domain.limits import Identifier, Name, ShortIdentifier, Text
-from accord.domain.people import OrderBasis
+from accord.domain.people import DesignationKind, OrderBasis
 from accord.domain.time import Instant
 
 CourtOrderEffect = Literal["bar_removal", "require_return"]
@@ -22,7 +22,7 @@ class Scope(Record):
 
     persons: tuple[Identifier, ...] | None = None
     nationalities: tuple[CountryCode, ...] | None = None
-    designations: tuple[Literal["aea_tda"], ...] | None = None
+    designations: tuple[DesignationKind, ...] | None = None  # any kind: matched as written
     districts: tuple[ShortIdentifier, ...] | None = None
     destinations: tuple[CountryCode, ...] | None = None
     pathway_kinds: tuple[PathwayKind, ...] | None = None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
-from accord.domain.base import Fact, Record
+from accord.domain.base import Fact
 from accord.domain.codes import CountryCode, LanguageCode
 from accord.domain.limits import Day, Identifier, Name, ShortIdentifier, Text
 from accord.domain.time import Instant, Moment
@@ -19,6 +20,28 @@ ProtectionKind = Literal["withholding_241b3", "cat_withholding", "cat_deferral"]
 StayKind = Literal["judicial", "bia", "automatic"]
 PendingKind = Literal["asylum", "bia_appeal", "petition_for_review", "motion_to_reopen"]
 FearOutcome = Literal["pending", "positive", "negative"]
+
+
+DESIGNATION_KIND_LENGTH = 32
+DESIGNATION_KIND_PATTERN = rf"^[a-z][a-z0-9_]{{0,{DESIGNATION_KIND_LENGTH - 1}}}$"
+_DESIGNATION_KIND = re.compile(DESIGNATION_KIND_PATTERN)
+
+
+def _designation_kind(value: str) -> str:
+    if not _DESIGNATION_KIND.match(value):
+        raise ValueError(
+            f"{value!r} is not a designation kind: a lowercase id (a letter, then letters, digits or _), "
+            f"at most {DESIGNATION_KIND_LENGTH} characters, e.g. aea_tda or ms13"
+        )
+    return value
+
+
+DesignationKind = Annotated[
+    str,
+    AfterValidator(_designation_kind),
+    WithJsonSchema({"type": "string", "pattern": DESIGNATION_KIND_PATTERN, "maxLength": DESIGNATION_KIND_LENGTH}),
+]
+"""The kind of a designation: an open vocabulary of lowercase ids (`aea_tda`, `ms13`, ...)."""
 
 
 def _check_after(start: date | datetime, end: date | datetime | None, what: str) -> None:
@@ -40,7 +63,10 @@ def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-class Identity(Record):
+class Identity(Fact):
+    """Whether the person's identity is verified. A record of its own: an identity verified later carries
+    the `recorded_at` of that verification, and as known before it the person's identity is unverified."""
+
     verified: bool = False
     reference: Name | None = None  # the document or biometric reference on file (e.g. an A-number)
 
@@ -99,7 +125,7 @@ class Conviction(Fact):
 
 
 class Designation(Fact):
-    kind: Literal["aea_tda"]
+    kind: DesignationKind
     from_: Moment = Field(alias="from")
     until: Moment | None = None
 

@@ -1,4 +1,4 @@
-"""Instants, dates and the rules that join them (RULES.md §3). No clock is read here."""
+"""Instants, dates and the rules that join them (docs/spec/rules.md §3). No clock is read here."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def start_of_day(day: date, tz: str) -> datetime:
 
 def wall_clock(naive: datetime, tz: str) -> datetime:
     """Attach a zone to a wall-clock time: a time in a DST gap moves forward by the gap, an ambiguous
-    time takes its first occurrence (RULES.md §3, precisions)."""
+    time takes its first occurrence (docs/spec/rules.md §3)."""
     z = zone(tz)
     first = naive.replace(tzinfo=z, fold=0)
     # A time in a gap does not survive a round trip through UTC; shift it by the gap's length.
@@ -62,7 +62,7 @@ def to_instant(value: datetime | date, tz: str) -> datetime:
 
 
 def add_calendar_days(instant: datetime, days: int, tz: str) -> datetime:
-    """The same wall-clock time `days` later in `tz` (calendar days, RULES.md §3)."""
+    """The same wall-clock time `days` later in `tz` (calendar days, docs/spec/rules.md §3)."""
     local = instant.astimezone(zone(tz)).replace(tzinfo=None)
     return wall_clock(local + timedelta(days=days), tz)
 

@@ -15,5 +15,5 @@ def load_flight_file(path: str | Path) -> FlightFile:
 
 
 def load_court_order_file(path: str | Path) -> CourtOrder:
-    """A YAML mapping with the fields of one world-file court order (WORLD_FORMAT.md)."""
+    """A YAML mapping with the fields of one world-file court order (docs/spec/world-format.md)."""
     return load_located(read_text(path), str(path), validated(CourtOrder))

@@ -11,6 +11,7 @@ engine without building a record per person.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -31,9 +31,17 @@ from accord.domain import World
 from accord.files import new_file, open_new, write_file
 from accord.rules.columnar.arrays import People
 from accord.rules.columnar.compile import Run, compile_run
+from accord.rules.columnar.decisions_file import (
+    chunk_persons,
+    decisions_table,
+    read_table,
+    some_persons,
+    stream_decisions,
+    write_decisions,
+)
 from accord.rules.columnar.engine import CHUNK, Block, Progress, Rows, decide_people, map_chunks
 from accord.rules.columnar.layout import ALWAYS, FACT_KINDS, UNREAD
-from accord.rules.columnar.output import Codebook, chunk_outcomes, decision_set, decisions_table, read_table
+from accord.rules.columnar.output import Codebook, chunk_outcomes, decision_set
 from accord.rules.columnar.tables import FACT_SCHEMAS, PERSONS_SCHEMA, Caseload, caseload_of, people_read, persons_of
 from accord.rules.columnar.tables import micros as instants
 from accord.rules.columnar.zones import micros
@@ -244,7 +252,7 @@ def run_bulk_decide(
 
     Without `output`, the decisions come back in `BulkRun.decisions` (print them with `.to_json()`).
     With `output`, they are written there as `fmt`: "parquet" (one row per pathway, docs/bulk-format.md)
-    or "json" (the decision JSON of WORLD_FORMAT.md). `person_ids` restricts the decisions to those people,
+    or "json" (the decision JSON of docs/spec/world-format.md). `person_ids` restricts the decisions to those people,
     in that order; an id unknown at `known_at` raises UnknownPerson. `progress` hears of each chunk of
     people decided when the decisions are streamed to a Parquet file. An existing `output` is replaced only
     with `overwrite` (accord.files: whole, never through a symlink)."""
@@ -255,7 +263,7 @@ def run_bulk_decide(
     pack, book = run.pack, Codebook.of(run)
     known = people.recorded_at <= micros(known_at)
     if output is not None and fmt == "parquet" and person_ids is None:
-        chunks = map_chunks(run, people, partial(coded_chunk, book), progress=progress)
+        chunks = map_chunks(run, people, partial(coded_chunk, book, people.ids), progress=progress)
         with new_file(output, overwrite=overwrite) as temporary:
             pathways, allowed = stream_decisions(temporary, chunks)
         return BulkRun(int(np.count_nonzero(known)), pathways, allowed, pack.name, book.era, None, output)
@@ -270,9 +278,9 @@ def run_bulk_decide(
         rows = _only(rows, wanted)
     chosen = np.flatnonzero(known) if wanted is None else wanted
     decisions = None
-    if output is not None and fmt == "parquet":
-        asked = None if wanted is None else [int(r) for r in wanted]
-        _write_parquet(output, decisions_table(book, rows, people.ids if asked else None, asked), overwrite)
+    if output is not None and fmt == "parquet":  # some persons only (a whole caseload is streamed above)
+        asked = list(dict.fromkeys(person_ids or ()))
+        write_decisions(output, decisions_table(book, rows, some_persons(people.ids, rows), asked), overwrite)
     else:
         decisions = decision_set(book, rows, people.ids.to_pylist(), [int(r) for r in chosen])
     if output is not None and decisions is not None:
@@ -421,49 +429,28 @@ def _only(rows: Rows, wanted: NDArray[np.int64]) -> Rows:
     return Rows(**{name: getattr(rows, name)[keep] for name in Rows.__dataclass_fields__})
 
 
-# Measured on 10 M people, 50 M rows (docs/adr/columnar-performance.md): plain fixed-width columns, no
-# dictionary pages (hashing every value), no page statistics; LZ4 writes as fast as no compression
-# (less to hand to the file system) and makes the file 5x smaller; snappy is as fast, a little larger.
-WRITE_OPTIONS: dict[str, Any] = {"compression": "lz4", "use_dictionary": False, "write_statistics": False}
-ROW_GROUP = 4 << 20
-
-
-def _write_parquet(output: Path, table: pa.Table, overwrite: bool) -> None:
-    with new_file(output, overwrite=overwrite) as temporary:
-        pq.write_table(table, temporary, row_group_size=ROW_GROUP, **WRITE_OPTIONS)
-
-
-def coded_chunk(book: Codebook, blocks: list[Block]) -> tuple[pa.Table, int]:
-    """One chunk's decisions as a coded table, and how many of its pathways are allowed."""
+def coded_chunk(book: Codebook, ids: pa.ChunkedArray, blocks: list[Block]) -> tuple[pa.Table, int]:
+    """One chunk's decisions as a decisions table, and how many of its pathways are allowed."""
     rows = Rows.of(blocks)
-    return decisions_table(book, rows), int(np.count_nonzero(rows.reasons == 0))
-
-
-def stream_decisions(output: Path, chunks: Iterator[tuple[pa.Table, int]]) -> tuple[int, int]:
-    """Write the decisions Parquet chunk by chunk (one row group per chunk of people), so that memory
-    holds a few chunks' decisions rather than the whole caseload's. Returns (pathways, allowed)."""
-    pathways = allowed = 0
-    writer: pq.ParquetWriter | None = None
-    try:
-        for table, allowed_in_chunk in chunks:
-            if writer is None:
-                writer = pq.ParquetWriter(output, table.schema, **WRITE_OPTIONS)
-            writer.write_table(table, row_group_size=ROW_GROUP)
-            pathways += table.num_rows
-            allowed += allowed_in_chunk
-    finally:
-        if writer is not None:
-            writer.close()
-    return pathways, allowed
+    first = blocks[0].base
+    last = int(rows.person.max()) + 1 if len(rows) else first
+    table = decisions_table(book, rows, chunk_persons(ids, rows, first, last - first))
+    return table, int(np.count_nonzero(rows.reasons == 0))
 
 
 def read_decisions(path: Path, directory: Path) -> DecisionSet:
     """Decode a decisions Parquet written for the bulk directory `directory` into the `DecisionSet` the
-    engine decided: the codes through the file's own codebook, person ids joined from persons.parquet
-    by row, and the persons decided (those asked for, or everyone known at the file's known_at)."""
-    book, rows, asked = read_table(pq.read_table(path))
+    engine decided: the persons decided are those asked for, or everyone of persons.parquet known at the
+    file's known_at (a person with no candidate pathway has no row), in the caseload's order."""
+    book, rows, ids, asked = read_table(pq.read_table(path))
     persons = pq.read_table(directory / PERSONS_FILE, columns=["id", "recorded_at"])
+    caseload_ids = persons.column("id").to_pylist()
+    row_of = {pid: row for row, pid in enumerate(caseload_ids)}
+    caseload_rows = np.array([row_of[pid] for pid in ids], dtype=np.int32)
+    rows = dataclasses.replace(rows, person=caseload_rows[rows.person] if len(rows) else rows.person)
     if asked is None:
         known = instants(persons.column("recorded_at"), ALWAYS) <= micros(book.known_at)
-        asked = [int(r) for r in np.flatnonzero(known)]
-    return decision_set(book, rows, persons.column("id").to_pylist(), asked)
+        wanted = [int(r) for r in np.flatnonzero(known)]
+    else:
+        wanted = [row_of[pid] for pid in asked]
+    return decision_set(book, rows, caseload_ids, wanted)

@@ -1,4 +1,4 @@
-"""The fixed vocabulary of reason and warning codes (RULES.md §2). Tests and clients match on these
+"""The fixed vocabulary of reason and warning codes (docs/spec/rules.md §2). Tests and clients match on these
 strings, so they are spelt once, here, in the order a decision lists them."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ AGREEMENT_CODES: Final = (
 
 REASON_CODES: Final[tuple[str, ...]] = UNIVERSAL_CODES + DESTINATION_CODES + AGREEMENT_CODES
 
-# The gates whose rule changes with the era (RULES.md §4): an era may cite its own source for them.
+# The gates whose rule changes with the era (docs/spec/rules.md §4): an era may cite its own source for them.
 ERA_CODES: Final = frozenset(
     {"notice_missing", "notice_period", "fear_screening_pending", "fear_established", "reopen_period"}
 )

@@ -1,12 +1,12 @@
 """What a decision says: for one person at one instant, each candidate pathway allowed or blocked, with
-every reason (code, detail, citation) and warnings. The JSON shape is WORLD_FORMAT.md's decision JSON."""
+every reason (code, detail, citation) and warnings. The JSON shape is the decision JSON of docs/spec/world-format.md."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -30,6 +30,9 @@ class Pathway:
     agreement: str | None
     reasons: tuple[Reason, ...]
     warnings: tuple[Reason, ...] = ()
+    # The ids of the court orders in effect that cover the pathway: those its court_order reason names.
+    # Not in the decision JSON (the reason's detail names them); the decisions Parquet lists them.
+    court_orders: tuple[str, ...] = ()
 
     @property
     def status(self) -> Status:
@@ -102,9 +105,7 @@ def with_warning(person: PersonDecision, warning: Reason) -> PersonDecision:
     return PersonDecision(
         person.person,
         tuple(
-            p
-            if any(w.code == warning.code for w in p.warnings)
-            else Pathway(p.kind, p.destination, p.agreement, p.reasons, (*p.warnings, warning))
+            p if any(w.code == warning.code for w in p.warnings) else replace(p, warnings=(*p.warnings, warning))
             for p in person.pathways
         ),
     )

@@ -1,4 +1,4 @@
-"""The gates of RULES.md §2, one small function each. A gate reads one situation (person, instant, era)
+"""The gates of docs/spec/rules.md §2, one small function each. A gate reads one situation (person, instant, era)
 and one candidate pathway, and returns the detail of why it blocks, or None when it holds. The order of
 GATES is the order in which a decision lists its reasons."""
 
@@ -23,7 +23,7 @@ AGREEMENT_KINDS: frozenset[PathwayKind] = frozenset({"third_country", "agreement
 
 @dataclass(frozen=True)
 class Candidate:
-    """One candidate pathway (RULES.md §1); agreement pathways carry the version in effect at `as_of`."""
+    """One candidate pathway (docs/spec/rules.md §1); agreement pathways carry the version in effect at `as_of`."""
 
     kind: PathwayKind
     destination: str
@@ -89,7 +89,7 @@ def no_final_order(s: Situation, c: Candidate) -> str | None:
     appeals = p.pending_claims(s.person, "bia_appeal", s.as_of, s.tz)
     if appeals:
         return f"a BIA appeal filed {_day(appeals[0].filed)} is pending, so no order is final"
-    if p.orders_past_final_date(s.person, s.as_of, s.tz):
+    if p.administratively_final_orders(s.person, s.as_of, s.tz):
         return None
     if not s.person.orders:
         return "no removal order on record"
@@ -126,7 +126,7 @@ def protected_country(s: Situation, c: Candidate) -> str | None:
 
 
 def order_basis_out_of_scope(s: Situation, c: Candidate) -> str | None:
-    finals = p.orders_past_final_date(s.person, s.as_of, s.tz)
+    finals = p.administratively_final_orders(s.person, s.as_of, s.tz)
     if not finals or any(o.basis != "aea" for o in finals):
         return None
     why = _outside_proclamation(s)
@@ -166,7 +166,7 @@ def country_not_accepting(s: Situation, c: Candidate) -> str | None:
 
 
 def unavailability(s: Situation, country: str) -> str | None:
-    """Why a home country cannot be used at `as_of` (RULES.md §2, home_country_available), or None."""
+    """Why a home country cannot be used at `as_of` (docs/spec/rules.md §2, home_country_available), or None."""
     record = p.acceptance_at(s.world.country_by_code.get(country), s.as_of, s.tz)
     if record is not None and record.status == "refuses":
         return f"refuses since {_day(record.from_)}"
@@ -182,7 +182,7 @@ def unavailability(s: Situation, country: str) -> str | None:
 def home_countries(s: Situation) -> list[str]:
     """Nationalities other than the sending state, then countries designated in an order final at as_of."""
     found: list[str] = []
-    designated = [d for o in p.orders_past_final_date(s.person, s.as_of, s.tz) for d in o.designated]
+    designated = [d for o in p.administratively_final_orders(s.person, s.as_of, s.tz) for d in o.designated]
     for code in [*s.person.nationalities, *designated]:
         if code != s.world.sending_state and code not in found:
             found.append(code)

@@ -1,4 +1,4 @@
-"""The scalar reference interpreter: decides one person at a time, every gate of RULES.md in order,
+"""The scalar reference interpreter: decides one person at a time, every gate of docs/spec/rules.md in order,
 and keeps each gate's outcome so that a decision can be explained. The columnar engine must agree with
 it on every case."""
 
@@ -13,7 +13,7 @@ from accord.rules.decision import DecisionSet, Pathway, PersonDecision, Reason
 from accord.rules.gates import GATES, WARNINGS, Candidate, Gate, Situation
 from accord.rules.knowledge import as_known_at, narrowed_to
 from accord.rules.pack import Pack, pack_for_world
-from accord.rules.predicates import version_in_effect
+from accord.rules.predicates import administratively_final_orders, court_orders_covering, version_in_effect
 
 
 class UnknownPerson(LookupError):
@@ -41,7 +41,15 @@ class PathwayTrace:
             agreement=self.candidate.agreement_id,
             reasons=_reasons(self.outcomes, situation),
             warnings=_reasons(self.warnings, situation),
+            court_orders=self._court_orders(situation),
         )
+
+    def _court_orders(self, s: Situation) -> tuple[str, ...]:
+        """The ids of the orders behind the court_order reason (asked again only when it blocks)."""
+        if not any(o.gate.code == "court_order" and o.detail is not None for o in self.outcomes):
+            return ()
+        c = self.candidate
+        return tuple(o.id for o in court_orders_covering(s.world, s.person, c.kind, c.destination, s.as_of, s.tz))
 
 
 @dataclass(frozen=True)
@@ -64,19 +72,21 @@ def _reasons(outcomes: Iterable[Outcome], s: Situation) -> tuple[Reason, ...]:
     )
 
 
-def candidates(world: World, person: Person, as_of: datetime) -> list[Candidate]:
-    """Every candidate pathway of RULES.md §1, in a stable order: nationalities, designated countries,
-    then agreements in the world's order. Designated countries are read from every order on record, so
-    a pathway that is not yet lawful is shown blocked rather than left out."""
+def candidates(s: Situation) -> list[Candidate]:
+    """Every candidate pathway of docs/spec/rules.md §1, in a stable order: nationalities, designated countries,
+    then agreements in the world's order. A country is designated only by an order final at as_of; one
+    named only in an order that is not final is, like any receiving state, a third country."""
+    world, person = s.world, s.person
     sending = world.sending_state
     nationals = [n for n in dict.fromkeys(person.nationalities) if n != sending]
     found = [Candidate("repatriation", code) for code in nationals]
-    designated = [d for order in person.orders for d in order.designated if d not in person.nationalities]
+    finals = administratively_final_orders(person, s.as_of, s.tz)
+    designated = [d for order in finals for d in order.designated if d not in person.nationalities]
     found += [Candidate("designated", code) for code in dict.fromkeys(designated)]
     for agreement in world.agreements:
         if agreement.sending != sending:
             continue
-        version = version_in_effect(agreement, as_of, world.agreement_timezone(agreement))
+        version = version_in_effect(agreement, s.as_of, world.agreement_timezone(agreement))
         if agreement.receiving in person.nationalities:
             found.append(Candidate("agreement_repatriation", agreement.receiving, agreement, version))
         elif agreement.receiving not in designated:
@@ -92,7 +102,7 @@ def trace_person(world: World, person: Person, as_of: datetime, pack: Pack) -> P
 
 def _trace(situation: Situation) -> PersonTrace:
     traces = []
-    for candidate in candidates(situation.world, situation.person, situation.as_of):
+    for candidate in candidates(situation):
         outcomes = tuple(Outcome(g, g.check(situation, candidate)) for g in GATES if candidate.kind in g.kinds)
         warnings = tuple(Outcome(w, w.check(situation, candidate)) for w in WARNINGS if candidate.kind in w.kinds)
         traces.append(PathwayTrace(candidate, outcomes, warnings))

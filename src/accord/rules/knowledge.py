@@ -1,5 +1,6 @@
-"""Decisions "as known at" an instant (the pruning itself is `domain.knowledge.as_known_at`), and the
-narrowing of a world to the one person a decision reads."""
+"""Decisions "as known at" an instant (the pruning itself is `domain.knowledge.as_known_at`: a record
+learnt after `known_at` does not exist for that decision, a whole person, agreement or identity
+included; docs/spec/rules.md §3), and the narrowing of a world to the one person a decision reads."""
 
 from __future__ import annotations
 

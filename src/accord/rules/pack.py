@@ -1,4 +1,4 @@
-"""Rule packs: the eras, numbers and citations of RULES.md held as versioned data.
+"""Rule packs: the eras, numbers and citations of docs/spec/rules.md held as versioned data.
 
 A pack is a YAML file in `accord/rules/packs/`. Its schema is strict (an unknown key is an error reported
 as FILE:LINE, like a world file), and every value the engine reads carries its source. Date-only era
@@ -36,7 +36,7 @@ class UnknownPack(LookupError):
 
 
 class Period(Record):
-    """A minimum period: elapsed hours, or calendar days on the pack's wall clock (RULES.md §3)."""
+    """A minimum period: elapsed hours, or calendar days on the pack's wall clock (docs/spec/rules.md §3)."""
 
     hours: int | None = Field(default=None, ge=0)
     days: int | None = Field(default=None, ge=0)

@@ -1,5 +1,5 @@
 """Pure predicates over the domain records, one question each, shared by the scalar interpreter and
-mirrored by the columnar engine. `tz` is the zone that resolves date-only values (RULES.md §3): the
+mirrored by the columnar engine. `tz` is the zone that resolves date-only values (docs/spec/rules.md §3): the
 pack's timezone for a person's and a country's records, the agreement's for its versions and custody."""
 
 from __future__ import annotations
@@ -36,21 +36,18 @@ def is_sending_state_national(person: Person, sending_state: str) -> bool:
     return person.status == "citizen" or sending_state in person.nationalities
 
 
-def orders_past_final_date(person: Person, as_of: datetime, tz: str) -> tuple[RemovalOrder, ...]:
-    """Orders whose `final` date has come by `as_of`, whatever appeal is pending."""
-    return tuple(o for o in person.orders if o.final is not None and to_instant(o.final, tz) <= as_of)
-
-
 def pending_claims(person: Person, kind: PendingKind, as_of: datetime, tz: str) -> tuple[PendingClaim, ...]:
     """Claims of `kind` pending at `as_of`: filed, and not yet decided (`[filed, decided)`)."""
     return tuple(c for c in person.pending if c.kind == kind and in_effect(c.filed, c.decided, as_of, tz))
 
 
 def administratively_final_orders(person: Person, as_of: datetime, tz: str) -> tuple[RemovalOrder, ...]:
-    """Orders final at `as_of` in the full sense: a pending BIA appeal makes none of them final."""
+    """The orders final at `as_of`: the one meaning of "final" wherever the rules say it (docs/spec/rules.md,
+    "Final"). An order is final when its `final` date has come and no BIA appeal is pending: a pending
+    appeal makes none of the person's orders final (a petition for review does not; it needs a stay)."""
     if pending_claims(person, "bia_appeal", as_of, tz):
         return ()
-    return orders_past_final_date(person, as_of, tz)
+    return tuple(o for o in person.orders if o.final is not None and to_instant(o.final, tz) <= as_of)
 
 
 def stays_in_effect(person: Person, as_of: datetime, tz: str) -> list[str]:
@@ -146,8 +143,8 @@ def fear_outcome_at(claim: FearClaim, as_of: datetime) -> FearOutcome:
 def scope_matches(
     scope: Scope, person: Person, kind: str, destination: str, as_of: datetime, binding_from: datetime, tz: str
 ) -> bool:
-    """Every scope field present matches (RULES.md §5); the carve-out is judged separately."""
-    final_bases = {o.basis for o in orders_past_final_date(person, as_of, tz)}
+    """Every scope field present matches (docs/spec/rules.md §5); the carve-out is judged separately."""
+    final_bases = {o.basis for o in administratively_final_orders(person, as_of, tz)}
     fields: list[tuple[Iterable[str] | None, bool]] = [
         (scope.persons, person.id in (scope.persons or ())),
         (scope.nationalities, bool(set(person.nationalities) & set(scope.nationalities or ()))),

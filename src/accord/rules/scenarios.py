@@ -1,5 +1,5 @@
 """The scenario runner: a world file with `checks` attached, each check compared with what the engine
-says (WORLD_FORMAT.md). Decision checks go through the scalar interpreter; bill checks through billing,
+says (docs/spec/world-format.md). Decision checks go through the scalar interpreter; bill checks through billing,
 imported only when a file has one so that the rules need no billing to run."""
 
 from __future__ import annotations

@@ -325,6 +325,9 @@ def _persons(d: Draw, nations: tuple[str, ...], nationality: NDArray[np.int64], 
     )
     identity = d.pick(("verified", "unverified", "none"), [0.96, 0.03, 0.01])
     recorded = np.where(d.chance(0.01), micros(REFERENCE) + d.rng.integers(-30, 30, n) * MICROS_PER_DAY, 0)
+    # A few identities were verified late: before then the person is unverified.
+    verified_late = (identity == 0) & d.chance(0.005)
+    identity_recorded = np.where(verified_late, micros(REFERENCE) + d.rng.integers(-30, 30, n) * MICROS_PER_DAY, 0)
     sexes = ("M", "F", "X")
     sex = d.pick(sexes, [0.8, 0.19, 0.01])
     return pa.table(
@@ -337,6 +340,7 @@ def _persons(d: Draw, nations: tuple[str, ...], nationality: NDArray[np.int64], 
             "district": _dictionary(d.pick(DISTRICTS), DISTRICTS, pa.int32(), mask=d.chance(0.02)),
             "identity_verified": pa.array(identity == 0, mask=identity == 2),
             "identity_reference": pa.nulls(n, pa.string()),
+            "identity_recorded_at": _timestamps(identity_recorded, mask=identity_recorded == 0),
             "nationalities": nationalities,
             "languages": languages,
             "recorded_at": _timestamps(recorded, mask=recorded == 0),

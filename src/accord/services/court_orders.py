@@ -78,7 +78,7 @@ class _Judge:
         """The `court_order` reason's words when the new order matches the pathway of the leg and an
         order in effect at `as_of` covers it; None when the person keeps their previous status."""
         situation = gates.Situation(self.world, person, as_of, self.pack, self.pack.era_at(as_of))
-        for candidate in candidates(self.world, person, as_of):
+        for candidate in candidates(situation):
             if candidate.destination != destination or not serves.accepts(_pathway(candidate)):
                 continue
             if scope_matches(
@@ -365,7 +365,7 @@ def _court_blocks(world: World, pack: Pack, person: Person, serves: Serves, dest
     situation = gates.Situation(world, person, as_of, pack, pack.era_at(as_of))
     return any(
         gates.court_order(situation, candidate) is not None
-        for candidate in candidates(world, person, as_of)
+        for candidate in candidates(situation)
         if candidate.destination == destination and serves.accepts(_pathway(candidate))
     )
 

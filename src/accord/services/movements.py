@@ -48,14 +48,14 @@ UNLIMITED = 10**9
 # Away from the sending state's detention after a handover or a flight: not planned again until returned.
 AWAY = (PassengerStatus.HANDED_OVER, PassengerStatus.RETURN_REQUIRED)
 
-# RULES.md §2: a decision made for a planned departure more than 24 hours away carries the
+# docs/spec/rules.md §2: a decision made for a planned departure more than 24 hours away carries the
 # `recheck_before_boarding` warning (only movements emit it).
 RECHECK_HORIZON = timedelta(hours=24)
 
 
 def recheck_warning(pack: Pack, as_of: datetime, decided_at: datetime) -> Reason | None:
     """The warning a movement's decision carries when it is made more than RECHECK_HORIZON before the
-    departure it is for (RULES.md §2: only movements emit it); None otherwise. Its instants are written in
+    departure it is for (docs/spec/rules.md §2: only movements emit it); None otherwise. Its instants are written in
     UTC, as they are stored, so that a replay of the stored decision gives the same words."""
     if as_of - decided_at <= RECHECK_HORIZON:
         return None

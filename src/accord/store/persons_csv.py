@@ -38,6 +38,7 @@ PERSON_COLUMNS = (
     "district",
     "identity_verified",
     "identity_reference",
+    "identity_recorded_at",
     "recorded_at",
 )
 LIST_COLUMNS = frozenset({"nationalities", "languages"})
@@ -276,7 +277,7 @@ def _check_claims(person: Person, limit: datetime | None) -> None:
 
 
 def _reason(path: str, message: str) -> str:
-    # `identity` is one nested record in the model but two columns in the CSV.
+    # `identity` is one nested record in the model but three columns in the CSV.
     return f"{path.replace('identity.', 'identity_', 1)}: {message}"
 
 
@@ -285,7 +286,8 @@ def person_row(person: Person) -> dict[str, str]:
     format cannot carry (a separator inside a value)."""
     data = person.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude={"identity"})
     if person.identity is not None:  # `identity_verified` is written even when false: it says identity is on file
-        data.update({f"identity_{name}": value for name, value in person.identity.model_dump().items()})
+        identity = person.identity.model_dump(mode="json", exclude_none=True)
+        data.update({f"identity_{name}": value for name, value in identity.items()})
     row = {column: _cell(data.get(column), ";") for column in PERSON_COLUMNS}
     for column, fields in FACT_COLUMNS.items():
         row[column] = ";".join(_encode_entry(column, entry, fields) for entry in data.get(column, []))

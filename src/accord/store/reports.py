@@ -36,7 +36,7 @@ class DecisionRow:
     person: str
     as_of: datetime
     recorded_at: datetime
-    body: dict[str, object]  # the person's decision JSON (WORLD_FORMAT.md)
+    body: dict[str, object]  # the person's decision JSON (docs/spec/world-format.md)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ decisions = Table(
     Column("era", String(64)),  # null: no era covered as_of (no_policy_in_force)
     Column("inputs_hash", String(64), nullable=False),
     Column("allowed", Boolean, nullable=False),  # some pathway allowed
-    Column("body", Text, nullable=False),  # the person's decision JSON (WORLD_FORMAT.md)
+    Column("body", Text, nullable=False),  # the person's decision JSON (docs/spec/world-format.md)
 )
 Index("ix_decisions_person_as_of", decisions.c.person, decisions.c.as_of)
 Index("ix_decisions_decision_id", decisions.c.decision_id)

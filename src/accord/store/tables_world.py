@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
 )
 
+from accord.domain.people import DESIGNATION_KIND_LENGTH
 from accord.store.schema import metadata
 from accord.store.types import Id, UtcDateTime
 
@@ -147,7 +148,10 @@ person_convictions = child_table(
     "person_convictions", "person_id", Column("aggravated_felony", Boolean, nullable=False), interval=True
 )
 person_designations = child_table(
-    "person_designations", "person_id", Column("kind", String(16), nullable=False), interval=True
+    "person_designations",
+    "person_id",
+    Column("kind", String(DESIGNATION_KIND_LENGTH), nullable=False),  # an open vocabulary of ids
+    interval=True,
 )
 person_notices = child_table(
     "person_notices",

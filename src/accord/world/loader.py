@@ -10,12 +10,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from accord.collector import collector_paused
-from accord.domain import Agreement, Facility, Person, World, problems
-from accord.domain.agreements import Country
-from accord.domain.custody import CustodyRecord
-from accord.domain.orders import CourtOrder
+from accord.domain import World, problems
 from accord.world import yamlsource
 from accord.world.document import WorldDocument
+from accord.world.salvage import salvage
 from accord.world.yamlsource import LocatedError, Path, SourceMap, YamlSyntaxError, dotted, load_yaml
 
 T = TypeVar("T")
@@ -86,17 +84,16 @@ def validated(model: type[M]) -> Callable[[Any, SourceMap], tuple[M | None, list
 
 
 def validate_document(raw: Any, source: SourceMap) -> tuple[WorldDocument | None, list[LocatedError]]:
-    """Validate a parsed document; on failure also run the cross-record checks over the records that
-    did validate, so one pass reports every mistake in the file."""
+    """Validate a parsed document; on failure also run the cross-record checks over what can be read of
+    it (every record, without the fields that failed: `salvage`), so one pass reports every mistake."""
     if not isinstance(raw, dict):
         return None, [LocatedError(source.file, 1, "(document)", "a world file is a YAML mapping")]
     try:
         document = WorldDocument.model_validate(raw)
     except ValidationError as exc:
         errors = pydantic_errors(exc, raw, source)
-        partial = _partial_world(raw.get("world"))
-        if partial is not None:
-            errors += _problem_errors(problems(partial), source)
+        if isinstance(raw.get("world"), dict):
+            errors += _problem_errors(problems(salvage(World, raw["world"])), source)
         return None, _unique(errors)
     return document, _problem_errors(problems(document.world), source)
 
@@ -189,50 +186,3 @@ def _unique(errors: list[LocatedError]) -> list[LocatedError]:
             seen.add(key)
             result.append(error)
     return result
-
-
-_COLLECTIONS: dict[str, type[BaseModel]] = {
-    "countries": Country,
-    "facilities": Facility,
-    "agreements": Agreement,
-    "persons": Person,
-    "court_orders": CourtOrder,
-    "custody": CustodyRecord,
-}
-_STUB_KEYS = {"facilities": "id", "agreements": "id", "persons": "id", "countries": "code"}
-
-
-def _partial_world(raw: Any) -> World | None:
-    """The records of a broken world that validate on their own, with id-only stand-ins for the rest,
-    so that reference checks report real dangling references and not knock-on errors."""
-    if not isinstance(raw, dict):
-        return None
-    parts: dict[str, Any] = {"sending_state": raw.get("sending_state", "USA")}
-    for name, model in _COLLECTIONS.items():
-        items = raw.get(name)
-        valid: list[Any] = []
-        for item in items if isinstance(items, list) else []:
-            try:
-                valid.append(model.model_validate(item))
-            except ValidationError:
-                if name not in _STUB_KEYS or not isinstance(item, dict):
-                    continue
-                ident = item.get(_STUB_KEYS[name])
-                if isinstance(ident, str):
-                    valid.append(_stub(model, _STUB_KEYS[name], ident, item))
-        parts[name] = tuple(valid)
-    try:
-        return World.model_construct(**parts)
-    except (TypeError, ValueError):
-        return None
-
-
-def _stub(model: type[BaseModel], key: str, ident: str, raw: dict[str, Any]) -> BaseModel:
-    fields: dict[str, Any] = {key: ident}
-    if model is Agreement:
-        facility = raw.get("facility")
-        fields.update(sending="ZZZ", receiving="ZZY", timezone="UTC", versions=())
-        fields["facility"] = facility if isinstance(facility, str) else None
-    if model is Facility:
-        fields.update(timezone="UTC")
-    return model.model_construct(**fields)

@@ -58,7 +58,7 @@ def test_bill_as_csv_and_table() -> None:
     args = ("bill", S23, "--agreement", A365, "--from", "2025-03", "--to", "2025-04")
     code, out, _ = run(CliRunner(), *args, "--format", "csv")
     assert code == 0
-    assert out.splitlines()[1] == ",2025-03,custody,P1,,,,16,2025-03-14,876.71,USD,"
+    assert out.splitlines()[1] == ",2025-03,custody,P1,,,,,16,2025-03-14,876.71,USD,"
     code, out, _ = run(CliRunner(), *args, "--format", "table")
     assert code == 0 and "1643.84" in out and "2520.55" in out
 

@@ -119,7 +119,7 @@ def test_the_flight_from_panama_to_colombia_shows_in_the_reports_and_the_cost(cl
     before = report_json(cli, "monthly-removals", *window, "--known-at", "2025-03-31T23:59:00-05:00")
     assert before["total"] == 0
     cost = json.loads(run(cli, "cost", "US-PAN-2024-COL", "--from", "2025-03", "--to", "2025-03", "--format", "json"))
-    assert cost["payer"] == "USA" and cost["flights"] == "17888.00"  # 2.08 block hours x 8,600
+    assert cost["payer"] == "USA" and cost["flights"] == "17916.67"  # 2 h 5 min x 8,600, rounded once
     assert cost["months"][0]["source"] == "custody record"
     chart = tmp_path / "removals.svg"
     out = run(cli, "report", "monthly-removals", *window, "--format", "svg", "--out", str(chart))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -118,3 +119,33 @@ def test_a_currency_change_after_issue_is_refused(engine: Engine) -> None:
     with UnitOfWork(engine) as uow, pytest.raises(BillingError, match="currency mismatch"):
         adjust(uow.connection, euros, "A", JULY, "currency", NOW)
     assert count(engine) == (1, 1)
+
+
+def test_a_flight_line_is_rounded_once_and_its_document_shows_quantity_and_unit_rate(engine: Engine) -> None:
+    """The issue's example: 8 h 25 min of block time at 8,600.00 an hour is 72,383.33, stored exactly
+    (hours 101/12, unit rate 8600) and shown on the PDF as "8 h 25 min" at "8600.00 per h"."""
+    import pypdfium2 as pdfium
+
+    from accord.billing.flown import FlownLeg, charged_legs
+    from accord.billing.pdf import document_pdf
+    from accord.billing.preview import schedule_for
+
+    rate = {"amount": "8600.00", "currency": "USD"}
+    flying = world([version("2025-03-14", fee(), flight_hour_rate=rate)], [held("P1", "2025-07-01", "2025-07-05")])
+    departed = datetime(2025, 7, 2, 14, 0, tzinfo=UTC)
+    flown = FlownLeg("GXA-2", 1, 1, "USA", "A", departed, departed + timedelta(hours=8, minutes=25))
+    flights = charged_legs([flown], schedule_for(flying, "A"))
+    with UnitOfWork(engine) as uow:
+        issued = issue(uow.connection, Facts(flying, flights=flights), "A", JULY, NOW)
+        uow.commit()
+    with engine.connect() as conn:
+        stored = find_document(conn, issued.document.number)
+    assert stored is not None and stored.lines_hash == issued.document.lines_hash
+    [line] = [x for x in stored.lines if x.kind == "flight"]
+    assert (line.hours, line.unit_rate, line.amount) == (Fraction(101, 12), Fraction(8600), 7_238_333)
+    pdf = pdfium.PdfDocument(document_pdf(stored))
+    text = pdf[0].get_textpage().get_text_range()
+    pdf.close()
+    for shown in ("Quantity", "Unit rate", "Flight GXA-2 on 2025-07-02", "8 h 25 min", "8600.00 per h", "72383.33"):
+        assert shown in text, shown
+    assert "4 days" in text  # a custody line's quantity

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from accord.ledger import export_ledger, submit_checkpoint, verify_export
 from accord.ledger.verify import TrustedKeys, VerificationFailed
+from tests.hypothesis_budget import examples
 from tests.integration.ledger.conftest import World
 from tests.witnesses import RunningWitness
 
@@ -32,7 +33,7 @@ def _verify(directory: Path) -> None:
     verify_export(directory, keys, workers=1)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(FILES), st.integers(min_value=0), st.integers(1, 255))
 def test_any_single_byte_change_fails(exported: Path, tmp_path: Path, name: str, position: int, delta: int) -> None:
     copy = tmp_path / f"copy-{name}-{position}-{delta}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, select
@@ -40,6 +41,7 @@ from accord.store.tables_court_orders import court_order_events
 from accord.store.writer import import_document
 from accord.world.loader import load_world_file
 from tests.conftest import _postgres_schema_url
+from tests.hypothesis_budget import examples
 from tests.steps import Steps
 
 EVENING = Path(__file__).resolve().parents[2] / "e2e" / "movements"
@@ -239,17 +241,18 @@ def _database(backend: str, scratch: Path, n: int) -> Iterator[Engine]:
         schemas.close()
 
 
+@pytest.mark.property  # its Hypothesis test runs inside, once per backend
 def test_no_blocked_handover_and_no_oversubscription(database_url: str, tmp_path: Path) -> None:
     """On each backend (the fixture skips PostgreSQL when none answers); every example gets a fresh
     database of its own."""
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    examples = iter(range(10**6))
+    numbers = iter(range(10**6))
     handovers: list[int] = []
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(world=worlds(), steps=actions())
     def check(world: World, steps: list[Action]) -> None:
-        with _database(backend, tmp_path, next(examples)) as engine:
+        with _database(backend, tmp_path, next(numbers)) as engine:
             handovers.append(_run(engine, world, steps))
 
     check()

@@ -1,4 +1,4 @@
-"""A plan made more than 24 hours before departure carries `recheck_before_boarding` (RULES.md §2): the
+"""A plan made more than 24 hours before departure carries `recheck_before_boarding` (docs/spec/rules.md §2): the
 warning is on every stored decision and on the plan, never changes a status, and is given again when the
 decision is replayed."""
 

@@ -35,19 +35,28 @@ def test_scenario_as_bulk_directory_decides_like_the_world_file(tmp_path: Path) 
         assert got is not None and outcome(got) == expected
 
 
-def test_decisions_parquet_is_coded_and_self_describing(tmp_path: Path) -> None:
+def test_decisions_parquet_is_dictionary_encoded_and_self_describing(tmp_path: Path) -> None:
     document = load_world_file(SCENARIOS / "s13-tro-open-manifest-carve-out.yaml")
     write_bulk(tmp_path / "in", document.world)
     as_of = datetime.fromisoformat("2025-03-15T19:36:00-04:00")
     result = run_bulk_decide(tmp_path / "in", as_of, output=tmp_path / "d.parquet", fmt="parquet")
     table = pq.read_table(tmp_path / "d.parquet")
     assert table.num_rows == result.pathways == 6
-    assert all(pa.types.is_integer(field.type) for field in table.schema)
+    for field in table.schema:
+        kind = field.type.value_type if pa.types.is_list(field.type) else field.type
+        assert pa.types.is_dictionary(kind), field
     book = json.loads(table.schema.metadata[b"accord.decisions"])
-    assert book["court_orders"] == ["JGG-TRO-CLASS"] and book["era"] == result.era
+    assert book["format"] == "accord.decisions/3" and book["court_orders"] == ["JGG-TRO-CLASS"]
     first = table.slice(0, 1).to_pylist()[0]
-    decoded = (book["pathway_kinds"][first["pathway"]], book["countries"][first["destination"]], first["reasons"])
-    assert decoded[:2] == ("repatriation", "VEN") and decoded[2] != 0
+    assert (first["person"], first["kind"], first["destination"], first["status"]) == (
+        "P1",
+        "repatriation",
+        "VEN",
+        "blocked",
+    )
+    assert (first["era"], first["rule_pack"]) == (result.era, "us") and first["reasons"]
+    covered = [row for row in table.to_pylist() if "court_order" in row["reasons"].split()]
+    assert covered and all(row["court_orders"] == ["JGG-TRO-CLASS"] for row in covered)
 
 
 def test_decisions_parquet_decodes_to_what_the_engine_decided(tmp_path: Path) -> None:

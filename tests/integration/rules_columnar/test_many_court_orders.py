@@ -1,6 +1,6 @@
 """More than 64 court orders in effect at once (individual habeas orders add up): the columnar engine keeps
 one bit per order in as many 64-bit words as needed, agrees with the interpreter, names the orders that
-block, and the decisions Parquet carries the extra words (`court_orders_1`, ...) and decodes back."""
+block, and the decisions Parquet lists every order that covers a pathway and decodes back."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ def test_the_decisions_parquet_carries_every_word_and_decodes_back(tmp_path: Pat
     write_bulk(tmp_path / "in", _world_with_many_orders())
     output = tmp_path / "decisions.parquet"
     run_bulk_decide(tmp_path / "in", THIRD_PLANE, output=output, fmt="parquet")
-    names = pq.read_schema(output).names
-    assert names[-2:] == ["court_orders", "court_orders_1"]
+    rows = pq.read_table(output).to_pylist()
+    third = next(r for r in rows if r["person"] == "P2" and r["kind"] == "third_country")
+    assert "HC-069" in third["court_orders"]  # the 71st order in effect, beyond the first 64-bit word
     assert read_decisions(output, tmp_path / "in") == run_bulk_decide(tmp_path / "in", THIRD_PLANE).decisions

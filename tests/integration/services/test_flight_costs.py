@@ -4,7 +4,7 @@ depart and arrive events, without a flights CSV (issue: fees, "flight costs").""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -26,9 +26,9 @@ AGREEMENT = "US-SLV-2025"
 DAY = date(2025, 3, 15)  # every flight left Harlingen in the afternoon or evening of the 15th, local time
 # Block hours, departure (Eastern) to arrival at 00:10 in El Salvador (UTC-6): 8 h 45, 8 h 25, 6 h 34.
 FLOWN = (
-    FlightCost("GXA-1", DAY, Decimal("8.75")),
-    FlightCost("GXA-2", DAY, Decimal("8.42")),
-    FlightCost("GXA-3", DAY, Decimal("6.57")),
+    FlightCost("GXA-1", DAY, Fraction(35, 4)),
+    FlightCost("GXA-2", DAY, Fraction(101, 12)),
+    FlightCost("GXA-3", DAY, Fraction(197, 30)),
 )
 
 
@@ -53,7 +53,11 @@ def test_flown_legs_are_charged_on_the_issued_invoice(database_url: str, tmp_pat
     finally:
         engine.dispose()
     charged = {line.flight: line.amount for line in issued.document.lines if line.kind == "flight"}
-    assert charged == {"GXA-1": 7_525_000, "GXA-2": 7_241_200, "GXA-3": 5_650_200}  # cents: hours x 8,600.00
+    # Cents, exact block hours x 8,600.00, rounded once: 8 h 25 min is 72,383.33 (not 8.42 h = 72,412.00).
+    assert charged == {"GXA-1": 7_525_000, "GXA-2": 7_238_333, "GXA-3": 5_647_333}
+    assert {line.flight: line.unit_rate for line in issued.document.lines if line.kind == "flight"} == {
+        flight: Fraction(8600) for flight in ("GXA-1", "GXA-2", "GXA-3")
+    }
 
 
 def test_a_listed_flight_that_is_on_record_is_refused(database_url: str, tmp_path: Path) -> None:
@@ -61,6 +65,6 @@ def test_a_listed_flight_that_is_on_record_is_refused(database_url: str, tmp_pat
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn, pytest.raises(BillingError, match="flight GXA-2 is listed"):
-            billing_flights(conn, load_world(conn), AGREEMENT, [FlightCost("GXA-2", DAY, Decimal("8"))])
+            billing_flights(conn, load_world(conn), AGREEMENT, [FlightCost("GXA-2", DAY, Fraction(8))])
     finally:
         engine.dispose()

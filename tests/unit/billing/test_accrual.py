@@ -1,9 +1,10 @@
-"""Accrual under each convention of RULES.md §6, line by line, and the refusals of bad input."""
+"""Accrual under each convention of docs/spec/rules.md §6, line by line, and the refusals of bad input."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -139,18 +140,30 @@ def test_invoice_is_addressed_to_the_funder() -> None:
 def test_flight_hours_at_the_agreement_rate() -> None:
     rate = {"amount": "8600.00", "currency": "USD"}
     w = world([version("2025-01-01", fee(), flight_hour_rate=rate)], WORKED)
-    flights = [FlightCost("GXA-1", date(2025, 3, 16), Decimal("2.5"))]
+    flights = [FlightCost("GXA-1", date(2025, 3, 16), Fraction("2.5"))]
     result = bill(w, "A", "2025-03", "2025-03", flights).to_json()
     assert lines(result, "2025-03")[-1] == {
         "kind": "flight",
         "flight": "GXA-1",
         "date": "2025-03-16",
         "hours": "2.5",
+        "unit_rate": "8600",
         "rate_version": "2025-01-01",
         "rate_versions": ["2025-01-01"],
         "amount": "21500.00",
     }
     assert result["total"] == "22376.71"
+
+
+def test_a_flight_line_is_rounded_once_from_its_exact_block_time() -> None:
+    """8 h 25 min at 8,600.00 an hour is 72,383.33 (8 + 25/60 hours); rounding the hours first to 8.42
+    would charge 72,412.00."""
+    rate = {"amount": "8600.00", "currency": "USD"}
+    w = world([version("2025-01-01", fee(), flight_hour_rate=rate)], WORKED)
+    flights = [FlightCost("GXA-2", date(2025, 3, 15), Fraction(8) + Fraction(25, 60))]
+    [line] = [x for x in bill(w, "A", "2025-03", "2025-03", flights).invoices[0].lines if x.kind == "flight"]
+    assert (line.amount, line.hours, line.unit_rate) == (7_238_333, Fraction(101, 12), Fraction(8600))
+    assert line.to_json("USD")["hours"] == "101/12" and line.to_json("USD")["amount"] == "72383.33"
 
 
 def test_minor_units_follow_the_currency() -> None:

@@ -7,7 +7,7 @@ import csv
 import io
 from datetime import date
 
-from accord.billing.documents import invoice_set_csv, reconciliation_csv
+from accord.billing.documents import CSV_COLUMNS, invoice_set_csv, reconciliation_csv
 from accord.billing.invoice import Invoice, InvoiceSet, Line
 from accord.billing.months import Month
 from accord.billing.reconcile import Discrepancy, Reconciliation
@@ -26,7 +26,10 @@ def test_invoice_csv_neutralises_formula_cells() -> None:
     )
     rows = cells(invoice_set_csv(InvoiceSet("A", "USD", "USA", "SLV", (Invoice(JULY, lines),))))
     assert rows[0][3] == '\'=HYPERLINK("http://x","y")'
-    assert rows[1][4] == "'@SUM(A1)" and rows[1][11] == "'+1+1" and rows[1][9] == "-12.50"
+    column = {name: index for index, name in enumerate(CSV_COLUMNS)}
+    flight = rows[1]
+    assert flight[column["flight"]] == "'@SUM(A1)" and flight[column["note"]] == "'+1+1"
+    assert flight[column["amount"]] == "-12.50"
 
 
 def test_reconciliation_csv_neutralises_formula_cells() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -37,15 +37,20 @@ def charged(*legs: FlownLeg, versions: list[dict[str, object]] | None = None) ->
 
 
 def test_a_flown_leg_is_charged_in_block_hours_on_its_local_departure_date() -> None:
-    assert charged(leg()) == (FlightCost("GXA-1", date(2025, 3, 15), Decimal("2.42")),)  # 2 h 25 min = 2.4166
+    assert charged(leg()) == (FlightCost("GXA-1", date(2025, 3, 15), Fraction(29, 12)),)  # 2 h 25 min
 
 
 @pytest.mark.parametrize(
-    ("minutes", "hours"),
-    [(30, "0.50"), (0.3, "0.00"), (0.6, "0.01"), (0.9, "0.02"), (150, "2.50")],  # 0.9 min = 0.015 h: half-even
+    ("span", "hours"),
+    [
+        (timedelta(minutes=30), "1/2"),
+        (timedelta(hours=8, minutes=25), "101/12"),  # not 8.42: the hours are never rounded
+        (timedelta(seconds=18), "1/200"),
+        (timedelta(seconds=1, microseconds=1), "1000001/3600000000"),
+    ],
 )
-def test_hours_are_hundredths_rounded_half_even(minutes: float, hours: str) -> None:
-    assert leg(timedelta(minutes=minutes)).hours == Decimal(hours)
+def test_block_hours_are_exact(span: timedelta, hours: str) -> None:
+    assert leg(span).hours == Fraction(hours)
 
 
 def test_a_leg_of_a_multi_leg_flight_is_named_by_the_flight_and_its_number() -> None:
@@ -58,7 +63,7 @@ def test_a_leg_of_a_multi_leg_flight_is_named_by_the_flight_and_its_number() -> 
         leg(agreement="B"),  # serves another agreement
         leg(agreement=None),  # a repatriation or positioning leg
         leg(funder="PAN"),  # someone other than the agreement's payer pays for the flight
-        leg(hours=timedelta(seconds=10)),  # no whole hundredth of an hour
+        leg(hours=timedelta(0)),  # no block time
         leg(departed=datetime.fromisoformat("2024-12-31T10:00:00-06:00")),  # before the first version
     ],
 )
@@ -74,8 +79,8 @@ def test_a_version_without_a_flight_hour_rate_charges_no_flights() -> None:
 
 
 def test_listed_flights_are_added_unless_they_are_on_record() -> None:
-    flown = (FlightCost("GXA-1/1", date(2025, 3, 15), Decimal("2.42")),)
-    extra = FlightCost("PAN-7", date(2025, 3, 20), Decimal("3"))
+    flown = (FlightCost("GXA-1/1", date(2025, 3, 15), Fraction(29, 12)),)
+    extra = FlightCost("PAN-7", date(2025, 3, 20), Fraction(3))
     assert with_listed(flown, [extra]) == (*flown, extra)
     with pytest.raises(BillingError, match="flight GXA-1 is listed in the flights file and is also on record"):
-        with_listed(flown, [FlightCost("GXA-1", date(2025, 3, 15), Decimal("3"))])
+        with_listed(flown, [FlightCost("GXA-1", date(2025, 3, 15), Fraction(3))])

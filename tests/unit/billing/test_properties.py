@@ -1,5 +1,5 @@
 """Properties of accrual over random agreements and custody: the interval accrual equals the per-day
-reading of RULES.md §6, lines sum to totals, months bill independently, and notes correct exactly."""
+reading of docs/spec/rules.md §6, lines sum to totals, months bill independently, and notes correct exactly."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from accord.billing.notes import billed_so_far, note_lines
 from accord.billing.preview import bill_periods, schedule_for
 from accord.billing.reference import daily_totals
 from accord.domain.world import World
+from tests.hypothesis_budget import examples
 from tests.unit.billing.worlds import fee, version, world
 
 START = date(2024, 11, 1)
@@ -70,7 +71,7 @@ def custody_totals(result: InvoiceSet) -> dict[Month, int]:
     return {i.month: sum(line.amount for line in i.lines if line.kind == "custody") for i in result.invoices}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(agreements(), periods(), st.integers(1, 20))
 def test_interval_accrual_equals_the_per_day_reading(w: World, held: list[CustodyPeriod], span: int) -> None:
     first, last = billing_range(w, span)
@@ -79,7 +80,7 @@ def test_interval_accrual_equals_the_per_day_reading(w: World, held: list[Custod
     assert custody_totals(result) == daily_totals(schedule_for(w, "A"), held, months)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(agreements(), periods(), st.integers(1, 20))
 def test_lines_sum_to_totals_in_the_json(w: World, held: list[CustodyPeriod], span: int) -> None:
     result = bill_periods(w, "A", held, *billing_range(w, span)).to_json()
@@ -94,7 +95,7 @@ def test_lines_sum_to_totals_in_the_json(w: World, held: list[CustodyPeriod], sp
     assert sum(invoice_totals) == parse_minor(result["total"], "USD")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(agreements(), periods(), st.integers(1, 20))
 def test_billing_month_by_month_gives_the_whole(w: World, held: list[CustodyPeriod], span: int) -> None:
     first, last = billing_range(w, span)
@@ -105,7 +106,7 @@ def test_billing_month_by_month_gives_the_whole(w: World, held: list[CustodyPeri
     assert sum(s.total for s in one_by_one) == whole.total
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(agreements(), periods(), periods(), periods(), st.integers(0, 19))
 def test_original_plus_notes_equals_a_fresh_invoice(
     w: World, before: list[CustodyPeriod], middle: list[CustodyPeriod], after: list[CustodyPeriod], offset: int

@@ -1,4 +1,4 @@
-"""Time rules of RULES.md §3: calendar days on the wall clock, DST gaps, ages, date-only values."""
+"""Time rules of docs/spec/rules.md §3: calendar days on the wall clock, DST gaps, ages, date-only values."""
 
 from __future__ import annotations
 

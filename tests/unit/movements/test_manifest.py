@@ -25,6 +25,7 @@ from accord.movements.manifest import (
     apply,
     replay,
 )
+from tests.hypothesis_budget import examples
 
 T0 = datetime(2025, 3, 15, 20, 0, tzinfo=UTC)
 LIFECYCLE_KINDS: tuple[LifecycleKind, ...] = ("create", "lock", "begin_boarding", "depart", "arrive", "close", "cancel")
@@ -238,7 +239,7 @@ EVENTS = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(EVENTS, max_size=30))
 def test_any_sequence_keeps_the_invariants(events: list[LifecycleEvent | PassengerEvent]) -> None:
     manifest = Manifest(flight="F1", legs=1)

@@ -19,6 +19,7 @@ from accord.movements.planner import (
     plan_greedy,
     priority_of,
 )
+from tests.hypothesis_budget import examples
 
 A = Option("F1", "AGR")
 R = Option("F2", None)
@@ -94,7 +95,7 @@ def _check_limits(result: Plan, candidates: list[Candidate], seats: dict[str, in
     assert result.objective == sum(SEAT_VALUE + by_person[p].priority for p in result.assignment)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(problems())
 def test_limits_hold_and_cp_sat_is_at_least_greedy(problem: Problem) -> None:
     candidates, seats, places = problem

@@ -7,10 +7,11 @@ from hypothesis import given, settings
 
 from accord.domain import Person
 from accord.store.persons_csv import RowInvalid, parse_person, person_row
+from tests.hypothesis_budget import examples
 from tests.strategies import persons
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(persons())
 def test_a_person_survives_its_csv_row(person: Person) -> None:
     assert parse_person(person_row(person), "people.csv", "USA") == person

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,45 @@ def test_an_impossible_date_is_one_located_error_not_a_crash() -> None:
     with pytest.raises(WorldInvalid) as caught:
         load_world_text(text, "d.yaml")
     assert [(e.line, e.path) for e in caught.value.errors] == [(5, "world.persons[0].birth_date")]
+
+
+def _designated(kind: str, scope_kind: str = "ms13") -> str:
+    return (
+        "format: accord.world/1\nworld:\n  sending_state: USA\n  persons:\n"
+        f"    - {{id: P1, status: lpr, designations: [{{kind: '{kind}', from: 2025-03-01}}]}}\n"
+        "  court_orders:\n"
+        "    - {id: O1, binding_from: 2025-03-15T12:00:00Z, effect: bar_removal,"
+        f" scope: {{designations: ['{scope_kind}']}}}}\n"
+    )
+
+
+@pytest.mark.parametrize("kind", ["aea_tda", "ms13", "barrio_18", "k" * 32])
+def test_a_designation_kind_is_any_lowercase_id(kind: str) -> None:
+    world = load_world_text(_designated(kind, kind), "k.yaml").world
+    assert world.persons[0].designations[0].kind == kind
+    assert world.court_orders[0].scope.designations == (kind,)
+
+
+@pytest.mark.parametrize("kind", ["MS-13", "13ms", "", "ms 13", "k" * 33])
+def test_a_designation_kind_that_is_not_a_lowercase_id_is_a_located_error(kind: str) -> None:
+    with pytest.raises(WorldInvalid) as caught:
+        load_world_text(_designated(kind, kind), "k.yaml")
+    assert [(e.line, e.path) for e in caught.value.errors] == [
+        (5, "world.persons[0].designations[0].kind"),
+        (7, "world.court_orders[0].scope.designations[0]"),
+    ]
+    assert "lowercase id" in caught.value.errors[0].message
+
+
+def test_every_mistake_of_a_file_is_reported_in_one_run_each_once_at_its_line() -> None:
+    """many_mistakes.yaml marks each mistake's line with `# N`. Records with a schema error still get
+    their cross-record checks (a dangling reference, versions out of order, an order designating the
+    sending state), without knock-on errors from the fields that failed."""
+    path = Path(__file__).with_name("many_mistakes.yaml")
+    text = path.read_text()
+    marked = {n + 1 for n, line in enumerate(text.splitlines()) if re.search(r"#\s*\d+\s", line)}
+    assert len(marked) >= 15
+    with pytest.raises(WorldInvalid) as caught:
+        load_world_text(text, "many.yaml")
+    lines = [e.line for e in caught.value.errors]
+    assert sorted(lines) == sorted(marked), "\n".join(map(str, caught.value.errors))

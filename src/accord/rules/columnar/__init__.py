@@ -11,8 +11,9 @@ from datetime import datetime
 
 from accord.domain import World
 from accord.rules.columnar.compile import Run, compile_run
+from accord.rules.columnar.decisions_file import decisions_table
 from accord.rules.columnar.engine import Decided, Rows, decide_people
-from accord.rules.columnar.output import Codebook, decision_set, decisions_table
+from accord.rules.columnar.output import Codebook, decision_set
 from accord.rules.columnar.tables import caseload_of, people_of
 from accord.rules.decision import DecisionSet
 from accord.rules.interpreter import known_person

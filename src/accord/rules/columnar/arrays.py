@@ -68,12 +68,12 @@ class CodeSets:
         words = np.zeros((max(1, -(-len(present) // 64)), len(offsets) - 1), dtype=np.uint64)
         row_slot = slot[codes].astype(np.uint64)
         if len(words) == 1:  # nearly every caseload: fewer than 64 distinct codes, one word, no masking
-            words[0] = _or_per_owner(offsets, np.left_shift(np.uint64(1), row_slot))
+            words[0] = or_per_owner(offsets, np.left_shift(np.uint64(1), row_slot))
             return cls(slot, words)
         for w in range(len(words)):
             in_word = (row_slot >> np.uint64(6)) == np.uint64(w)
             bits = np.where(in_word, np.left_shift(np.uint64(1), row_slot & np.uint64(63)), np.uint64(0))
-            words[w] = _or_per_owner(offsets, bits)
+            words[w] = or_per_owner(offsets, bits)
         return cls(slot, words)
 
     def slice(self, lo: int, hi: int) -> CodeSets:
@@ -154,7 +154,7 @@ def first_occurrence(owner: I32, codes: Codes) -> Bool:
     return first
 
 
-def _or_per_owner(offsets: I64, bits: U64) -> U64:
+def or_per_owner(offsets: I64, bits: U64) -> U64:
     """Bitwise OR of each owner's rows, owner i holding rows `offsets[i]:offsets[i+1]` (0 for an owner
     without rows)."""
     if len(offsets) == 1:
@@ -169,11 +169,13 @@ def _or_per_owner(offsets: I64, bits: U64) -> U64:
 @dataclass(frozen=True, slots=True)
 class Facts:
     """The rows of one kind of fact, with one array per column (layout.FACT_COLUMNS), plus the nested
-    country lists (an order's `designated`) as their own runs keyed by fact row."""
+    country lists (an order's `designated`) as their own runs keyed by fact row, and the values of each
+    column of an open vocabulary (a designation's `kind`), which its codes index."""
 
     rows: Ragged
     columns: Mapping[str, NDArray[Any]]
     nested: Mapping[str, tuple[Ragged, I16]]
+    vocabularies: Mapping[str, tuple[str, ...]]
 
     def __getitem__(self, name: str) -> NDArray[Any]:
         return self.columns[name]
@@ -184,7 +186,7 @@ class Facts:
         for name, (runs, codes) in self.nested.items():
             inner, a, b = runs.slice(first, last)
             nested[name] = (inner, codes[a:b])
-        return Facts(rows, {k: v[first:last] for k, v in self.columns.items()}, nested)
+        return Facts(rows, {k: v[first:last] for k, v in self.columns.items()}, nested, self.vocabularies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +202,8 @@ class People:
     accompanied: Bool
     district: I32  # index into `districts`, -1 unknown
     districts: tuple[str, ...]
-    verified: Bool
+    verified: Bool  # an identity on file says verified (whenever it was learnt)
+    identity_recorded_at: I64  # when that identity was learnt: µs, layout.ALWAYS when it says none
     nationalities: Ragged
     nationality: I16  # country code of each nationality row
     nationality_first: Bool  # the row is the first of its person with its country (later ones repeat it)
@@ -222,6 +225,7 @@ class People:
             district=self.district[lo:hi],
             districts=self.districts,
             verified=self.verified[lo:hi],
+            identity_recorded_at=self.identity_recorded_at[lo:hi],
             nationalities=nationalities,
             nationality=self.nationality[first:last],
             nationality_first=self.nationality_first[first:last],

@@ -18,13 +18,12 @@ from numpy.typing import NDArray
 from accord.domain import Agreement, CourtOrder, World
 from accord.domain.time import add_calendar_days, local_date, to_instant
 from accord.rules import predicates as p
-from accord.rules.columnar.layout import COUNTRIES, COUNTRY_CODE, FACT_COLUMNS, ORDER_BASES, SEXES, STATUSES
+from accord.rules.columnar.layout import COUNTRIES, COUNTRY_CODE, ORDER_BASES, SEXES, STATUSES
 from accord.rules.columnar.zones import MICROS_PER_SECOND, ZoneTable, micros, zone_table
 from accord.rules.knowledge import as_known_at
 from accord.rules.pack import Era, Pack
 
 _EPOCH = date(1970, 1, 1)
-_DESIGNATION_KINDS = FACT_COLUMNS["designations"][0].values
 
 
 def birth_cutoff(day: date, years: int) -> int:
@@ -70,7 +69,7 @@ class CompiledAgreement:
 
 @dataclass(frozen=True, slots=True)
 class CompiledOrder:
-    """A court order in effect at `as_of` (RULES.md §5)."""
+    """A court order in effect at `as_of` (docs/spec/rules.md §5)."""
 
     id: str
     effect: str
@@ -78,7 +77,7 @@ class CompiledOrder:
     binding_from_us: int
     persons: NDArray[np.int32] | None  # the persons named, as their slots in `Run.named`
     nationalities: tuple[int, ...] | None
-    designations: tuple[int, ...] | None  # indices into the designation kinds
+    designations: tuple[str, ...] | None  # designation kinds, an open vocabulary
     districts: tuple[str, ...] | None
     destinations: NDArray[np.bool_] | None  # per country
     kinds: tuple[str, ...] | None
@@ -171,7 +170,7 @@ def _acceptance(world: World, code: str, as_of: datetime, tz: str) -> str:
 
 
 def _unavailable(world: World, code: str, as_of: datetime, tz: str, pack: Pack) -> bool:
-    """A home country that cannot be used (RULES.md §2, home_country_available), protection aside."""
+    """A home country that cannot be used (docs/spec/rules.md §2, home_country_available), protection aside."""
     record = p.acceptance_at(world.country_by_code.get(code), as_of, tz)
     if record is None or record.status == "accepts":
         return False
@@ -242,9 +241,7 @@ def _court_order(order: CourtOrder, slots: Mapping[str, int]) -> CompiledOrder:
         binding_from_us=micros(order.binding_from),
         persons=None if scope.persons is None else np.array([slots[p] for p in scope.persons], dtype=np.int32),
         nationalities=tuple(COUNTRY_CODE[c] for c in scope.nationalities) if scope.nationalities is not None else None,
-        designations=tuple(_DESIGNATION_KINDS.index(k) for k in scope.designations)
-        if scope.designations is not None
-        else None,
+        designations=scope.designations,
         districts=scope.districts,
         destinations=destinations,
         kinds=scope.pathway_kinds,

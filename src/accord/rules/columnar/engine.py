@@ -1,4 +1,4 @@
-"""The columnar engine: every gate of RULES.md §2 as array operations over a whole caseload.
+"""The columnar engine: every gate of docs/spec/rules.md §2 as array operations over a whole caseload.
 
 A decision is computed in chunks of people (so intermediates stay in cache, and two chunks run on two
 cores: NumPy releases the GIL). Within a chunk:
@@ -367,14 +367,17 @@ class _Chunk:
         n = people.count
         self.known = people.recorded_at <= k
         self.all_known = bool(self.known.all())
+        self.pending = {kind: self._pending(kind) for kind in ("bia_appeal", "asylum", "motion_to_reopen")}
         orders = people.facts["orders"]
         self.order_known = orders["recorded_at"] <= k
-        self.final_by_date = self.order_known & (orders["final"] <= t)
-        final_owner = orders.rows.owner[self.final_by_date]
-        final_basis = orders["basis"][self.final_by_date]
+        # "Final" means administratively final everywhere (predicates.administratively_final_orders): the
+        # final date has come and no BIA appeal is pending.
+        self.final = self.order_known & (orders["final"] <= t)
+        self.final &= ~_mark(n, self.pending["bia_appeal"])[orders.rows.owner]
+        final_owner = orders.rows.owner[self.final]
+        final_basis = orders["basis"][self.final]
         self.final_bases = [_mark(n, final_owner[final_basis == b]) for b in range(len(ORDER_BASES))]
         self.any_final = _mark(n, final_owner)
-        self.pending = {kind: self._pending(kind) for kind in ("bia_appeal", "asylum", "motion_to_reopen")}
         self.stay = self._active_owners("stays", "from", "until")
         self.national = (people.status == _CITIZEN) | people.nationality_sets.holds(run.sending)
         self.protections = self._protections()
@@ -418,15 +421,15 @@ class _Chunk:
         return _Protections.of(protections.rows.owner[active], protections["country"][active], self.people.count)
 
     def _universal(self) -> U32:
-        """The universal gates of RULES.md §2 but protected_country and court_order (they read the
+        """The universal gates of docs/spec/rules.md §2 but protected_country and court_order (they read the
         pathway): dense for common facts, scattered for rare ones."""
         people = self.people
         # The three dense gates as one 3-bit code per person (booleans are bytes 0/1), then one gather.
         code = np.left_shift(self.any_final.view(np.uint8), np.uint8(1))
         code |= self.national.view(np.uint8)
-        code |= np.left_shift(people.verified.view(np.uint8), np.uint8(2))
+        verified = people.verified & (people.identity_recorded_at <= self.run.known_us)  # as known at known_at
+        code |= np.left_shift(verified.view(np.uint8), np.uint8(2))
         mask = np.take(_UNIVERSAL[self.run.era is None], code)
-        mask[self.pending["bia_appeal"]] |= BIT["no_final_order"]
         mask[self.stay] |= BIT["stay_in_effect"]
         mask[self.pending["asylum"]] |= BIT["asylum_pending"]
         mask[self._outside_proclamation()] |= BIT["order_basis_out_of_scope"]
@@ -454,28 +457,28 @@ class _Chunk:
         warnings[self.stay] = 0
         return warnings
 
-    def _designated_entries(self) -> tuple[I32, NDArray[np.int16], Bool, Bool]:
-        """Countries designated in known orders, per person: the entries' owners, their codes, which are
-        candidate `designated` pathways (not a nationality, first of their person), and which belong to
-        an order past its final date."""
+    def _designated_entries(self) -> tuple[I32, NDArray[np.int16], Bool]:
+        """Countries designated in final orders, per person: the entries' owners, their codes, and which
+        are candidate `designated` pathways (not a nationality, first of their person). A country named
+        only in an order that is not final designates nothing."""
         orders = self.people.facts["orders"]
         runs, codes = orders.nested["designated"]
         order_row = runs.owner
         owner = orders.rows.owner[order_row]
-        candidate = self.order_known[order_row] & ~self.people.nationality_sets.contains(owner, codes)
+        candidate = self.final[order_row] & ~self.people.nationality_sets.contains(owner, codes)
         chosen = np.flatnonzero(candidate)
         candidate[chosen[~first_occurrence(owner[chosen], codes[chosen])]] = False
-        return owner, codes, candidate, self.final_by_date[order_row]
+        return owner, codes, candidate
 
     def _home_available(self) -> Bool:
-        """Some nationality or country designated in a final order is still available (RULES.md §2)."""
+        """Some nationality or country designated in a final order is still available (docs/spec/rules.md §2)."""
         people = self.people
         nat_owner, nat = people.nationalities.owner, people.nationality
         usable = self.home_country[nat]
         usable &= ~self.protections.pairs(nat_owner, nat)
         available = _mark(people.count, nat_owner[usable])
-        owner, codes, _, in_final = self.designated
-        usable = in_final & self.home_country[codes]
+        owner, codes, designated = self.designated
+        usable = designated & self.home_country[codes]
         usable &= ~self.protections.pairs(owner, codes)
         available[owner[usable]] = True
         return available
@@ -497,7 +500,7 @@ class _Chunk:
 
     def _person_match(self, order: CompiledOrder) -> Matched:
         """The chunk persons that the scope fields of a court order that read only the person match
-        (RULES.md §5). An order that names its persons (an individual order: a few people) is looked at
+        (docs/spec/rules.md §5). An order that names its persons (an individual order: a few people) is looked at
         only for them, and kept as their positions; a class order as a flag per person."""
         if order.persons is None:
             return Matched(self._person_fields(order, None), None)
@@ -518,8 +521,10 @@ class _Chunk:
             match &= people.nationality_sets.meets(order.nationalities, owners)
         if order.designations is not None:
             d = people.facts["designations"]
+            kinds = d.vocabularies["kind"]
+            listed = [kinds.index(k) for k in order.designations if k in kinds]  # the caseload's codes
             held = (d["recorded_at"] <= run.known_us) & (d["from"] <= order.binding_from_us)
-            held &= (order.binding_from_us < d["until"]) & np.isin(d["kind"], order.designations)
+            held &= (order.binding_from_us < d["until"]) & np.isin(d["kind"], listed)
             match &= at(_mark(people.count, d.rows.owner[held]))
         if order.districts is not None:
             # Index 0 is an unknown district, which never takes a person out of a class: missing data
@@ -568,7 +573,7 @@ class _Chunk:
         return self._return_block(owner[chosen], nat[chosen], REPATRIATION, 0)
 
     def _designated(self) -> Block:
-        owner, codes, candidate, _ = self.designated
+        owner, codes, candidate = self.designated
         chosen = candidate & self.known[owner]
         return self._return_block(owner[chosen], codes[chosen], DESIGNATED, 1)
 
@@ -633,7 +638,7 @@ class _Chunk:
     def _present(self, receiving: int, national: Bool) -> Bool | None:
         """Who has the agreement's pathway: known people, but not those for whom the receiving state is
         designated and not a nationality (their designated pathway covers it). None: everyone."""
-        owner, codes, candidate, _ = self.designated
+        owner, codes, candidate = self.designated
         covered = owner[candidate & (codes == receiving)]
         covered = covered[~national[covered]]
         if self.all_known and len(covered) == 0:
@@ -725,7 +730,7 @@ class _Chunk:
         return at[covered], bits[covered]
 
     def _court(self, owner: I32, destination: I16 | np.int16, kind: I8) -> U64:
-        """Per pathway: the bit of every court order in effect that covers it (RULES.md §5), as words.
+        """Per pathway: the bit of every court order in effect that covers it (docs/spec/rules.md §5), as words.
         Each order is looked at only on the pathways of the persons it matches: an individual order costs
         a binary search, not a pass over every candidate."""
         covered = np.zeros((len(owner), court_words(len(self.run.court_orders))), dtype=np.uint64)
@@ -752,11 +757,10 @@ class _Chunk:
         order = self.run.court_orders[j]
         assert order.bases is not None
         carved = np.zeros(len(owner), dtype=np.bool_)
-        bia_appeal = _mark(self.people.count, self.pending["bia_appeal"])
         for basis in range(len(ORDER_BASES)):
             if basis in order.bases:
                 continue
-            uncovered = (self.final_bases[basis] & ~bia_appeal)[owner]
+            uncovered = self.final_bases[basis][owner]
             for i, other in enumerate(self.run.court_orders):
                 if i != j and (other.bases is None or basis in other.bases):
                     uncovered &= ~self._scope(i, owner, destination, kind)

@@ -4,7 +4,7 @@ People are one table (one row per person). Each kind of fact (orders, protection
 table, one row per fact, keyed by `person` (the person's row) and sorted by it, so the facts of person i
 are one contiguous run. The layout is declared once here; the writer, the reader and the engine follow it.
 
-Instants are stored as UTC timestamps. A date-only value (RULES.md §3) is written resolved to the start of
+Instants are stored as UTC timestamps. A date-only value (docs/spec/rules.md §3) is written resolved to the start of
 its day in the rule pack's timezone, the only zone that resolves a person's dates."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ UNKNOWN_BIRTH = int(np.iinfo(np.int32).max)  # an unknown birth date: younger th
 class Kind(Enum):
     INSTANT = "instant"  # timestamp[us, UTC]; int64 µs in the engine
     ENUM = "enum"  # dictionary string; int8 index into the column's values (-1 when null)
+    ID = "id"  # dictionary string of an open vocabulary of ids; int32 index into the table's own values
     COUNTRY = "country"  # dictionary string (ISO 3166-1 alpha-3); int16 index into COUNTRIES
     LANGUAGE = "language"  # dictionary string (ISO 639-3); int16 index into LANGUAGES
     BOOL = "bool"
@@ -88,8 +89,8 @@ PERSON_COLUMNS: tuple[Column, ...] = (
     RECORDED_AT,
 )
 """The fixed person columns. Besides these: `birth_date` (date32, null = unknown), `identity_verified`
-(bool, null = no identity on file), `identity_reference` (string), `nationalities` and `languages`
-(list<string>)."""
+(bool, null = no identity on file), `identity_reference` (string), `identity_recorded_at` (timestamp,
+null = known with the person), `nationalities` and `languages` (list<string>)."""
 
 FACT_COLUMNS: dict[str, tuple[Column, ...]] = {
     "orders": (
@@ -125,7 +126,7 @@ FACT_COLUMNS: dict[str, tuple[Column, ...]] = {
         RECORDED_AT,
     ),
     "designations": (
-        Column("kind", Kind.ENUM, ("aea_tda",)),
+        Column("kind", Kind.ID),  # any designation kind (aea_tda, ms13, ...)
         _instant("from"),
         _instant("until", open_end=True),
         RECORDED_AT,

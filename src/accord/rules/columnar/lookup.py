@@ -34,7 +34,7 @@ _SEX_BITS = len(SEXES).bit_length()  # sex + 1: 0 = unknown
 class FeatureCode:
     """Where each feature sits in the code. Ages are classes between the run's birth-date cutoffs:
     class c means the birth date is after exactly c cutoffs; the last class is an unknown birth date
-    (younger than every threshold, RULES.md §2)."""
+    (younger than every threshold, docs/spec/rules.md §2)."""
 
     cutoffs: I64  # ascending birth-date cutoffs of every age threshold the run compares
     age_bits: int
@@ -103,7 +103,7 @@ class FeatureCode:
 
 
 def agreement_table(run: Run, features: FeatureCode, agreement: CompiledAgreement) -> U32:
-    """The reasons of the agreement's pathway for every feature code (RULES.md §2, agreement gates, plus
+    """The reasons of the agreement's pathway for every feature code (docs/spec/rules.md §2, agreement gates, plus
     the third-country gates that read only the person: home_country_available, and notice_missing as the
     default that a naming notice clears)."""
     f = features

@@ -18,6 +18,7 @@ from accord.domain.people import Person
 from accord.domain.time import to_instant
 from accord.rules.columnar.arrays import CodeLists, CodeSets, Facts, People, Ragged, first_occurrence
 from accord.rules.columnar.layout import (
+    ALWAYS,
     COUNTRIES,
     COUNTRY_CODE,
     FACT_COLUMNS,
@@ -49,6 +50,8 @@ def arrow_type(column: Column) -> pa.DataType:
         return pa.string()
     if column.kind is Kind.COUNTRIES:
         return pa.list_(pa.string())
+    if column.kind is Kind.ID:
+        return pa.dictionary(pa.int32(), pa.string())
     return pa.dictionary(pa.int16(), pa.string())
 
 
@@ -62,6 +65,7 @@ PERSONS_SCHEMA = pa.schema(
         pa.field("district", pa.dictionary(pa.int32(), pa.string())),
         pa.field("identity_verified", pa.bool_()),
         pa.field("identity_reference", pa.string()),
+        pa.field("identity_recorded_at", TIMESTAMP),
         pa.field("nationalities", pa.list_(pa.string()), nullable=False),
         pa.field("languages", pa.list_(pa.string()), nullable=False),
         pa.field("recorded_at", TIMESTAMP),
@@ -112,6 +116,7 @@ def _person_row(person: Person) -> dict[str, Any]:
         "district": person.district,
         "identity_verified": None if person.identity is None else person.identity.verified,
         "identity_reference": None if person.identity is None else person.identity.reference,
+        "identity_recorded_at": None if person.identity is None else person.identity.recorded_at,
         "nationalities": list(person.nationalities),
         "languages": list(person.languages),
         "recorded_at": person.recorded_at,
@@ -165,7 +170,7 @@ def _person_arrays(persons: pa.Table) -> dict[str, Any]:
     return {
         "count": persons.num_rows,
         "ids": persons.column("id"),
-        "recorded_at": micros(persons.column("recorded_at"), np.iinfo(np.int64).min),
+        "recorded_at": micros(persons.column("recorded_at"), ALWAYS),
         "birth_days": _days(persons.column("birth_date")),
         "sex": _codes(persons.column("sex"), _index(SEXES), np.int8),
         "status": _codes(persons.column("status"), _index(STATUSES), np.int8),
@@ -173,6 +178,7 @@ def _person_arrays(persons: pa.Table) -> dict[str, Any]:
         "district": district,
         "districts": districts,
         "verified": _bools(persons.column("identity_verified")),
+        "identity_recorded_at": micros(persons.column("identity_recorded_at"), ALWAYS),
         "nationalities": nationalities,
         "nationality": nationality,
         "nationality_first": first_occurrence(nationalities.owner, nationality),
@@ -195,6 +201,7 @@ def _facts(table: pa.Table, kind: str, count: int) -> Facts:
         order = np.argsort(owner, kind="stable")
         table, owner = table.take(pa.array(order)), owner[order]
     columns: dict[str, NDArray[Any]] = {}
+    vocabularies: dict[str, tuple[str, ...]] = {}
     nested: dict[str, tuple[Ragged, NDArray[np.int16]]] = {}
     for column in FACT_COLUMNS[kind]:
         if column.name not in table.column_names:
@@ -206,6 +213,8 @@ def _facts(table: pa.Table, kind: str, count: int) -> Facts:
             columns[column.name] = _bools(data)
         elif column.kind is Kind.ENUM:
             columns[column.name] = _codes(data, _index(column.values), np.int8)
+        elif column.kind is Kind.ID:
+            columns[column.name], vocabularies[column.name] = _dictionary(data)
         elif column.kind is Kind.COUNTRY:
             columns[column.name] = _codes(data, COUNTRY_CODE, np.int16)
         elif column.kind is Kind.LANGUAGE:
@@ -213,7 +222,7 @@ def _facts(table: pa.Table, kind: str, count: int) -> Facts:
         elif column.kind is Kind.COUNTRIES:
             offsets, codes = _lists(data, COUNTRY_CODE)
             nested[column.name] = (Ragged.from_offsets(offsets), codes)
-    return Facts(Ragged(owner, count), columns, nested)
+    return Facts(Ragged(owner, count), columns, nested, vocabularies)
 
 
 def _index(values: Sequence[str]) -> dict[str, int]:
@@ -279,7 +288,8 @@ def _chunk_codes(array: pa.Array, lookup: Mapping[str, int], dtype: type[np.sign
 
 
 def _dictionary(data: pa.ChunkedArray) -> tuple[NDArray[np.int32], tuple[str, ...]]:
-    """Codes into the column's own vocabulary (districts are free text), -1 for null."""
+    """Codes into the column's own vocabulary (districts are free text, designation kinds an open
+    vocabulary), -1 for null."""
     values: dict[str, int] = {}
     for chunk in _chunks(data):
         names = chunk.dictionary if pa.types.is_dictionary(chunk.type) else pc.unique(chunk.drop_null())
@@ -320,8 +330,8 @@ def persons_of(caseload: Caseload, rows: Iterable[int] | None = None) -> list[Pe
 
 
 def _person(raw: dict[str, Any], facts: dict[str, list[dict[str, Any]]]) -> Person:
-    verified, reference = raw.pop("identity_verified"), raw.pop("identity_reference")
-    if verified is not None:
-        raw["identity"] = {"verified": verified, "reference": reference}
+    identity = {name: raw.pop(f"identity_{name}") for name in ("verified", "reference", "recorded_at")}
+    if identity["verified"] is not None:
+        raw["identity"] = {name: value for name, value in identity.items() if value is not None}
     fields = {k: v for k, v in raw.items() if v is not None}
     return Person.model_validate({**fields, **facts})

@@ -1,4 +1,4 @@
-"""Time-zone arithmetic over arrays of instants (RULES.md §3), exact to the scalar helpers in
+"""Time-zone arithmetic over arrays of instants (docs/spec/rules.md §3), exact to the scalar helpers in
 `accord.domain.time`: instants are int64 microseconds since the Unix epoch (UTC).
 
 A zone is compiled once into its table of offset transitions; converting an array of instants to wall
